@@ -1,0 +1,3 @@
+from dis_annotator.cli import main
+
+raise SystemExit(main())
