@@ -1,0 +1,80 @@
+"""``dis_annotator.segment``: the one-call scripting API."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from os import PathLike
+from typing import Any
+
+import numpy as np
+
+from dis_annotator.engine.pipeline import Pipeline
+from dis_annotator.engine.types import Box, ImageData, Point, Prompt, Request
+
+
+@dataclass
+class Segmentation:
+    """``mask``: H×W bool at full resolution; ``provenance``: which stages ran, and how long."""
+
+    mask: np.ndarray
+    provenance: dict[str, Any]
+    score: float | None = None
+
+
+_default_pipeline: Pipeline | None = None
+
+
+def default_pipeline() -> Pipeline:
+    """The process-wide pipeline built from the installed weights (built once)."""
+    global _default_pipeline
+    if _default_pipeline is None:
+        from dis_annotator.engine.factory import build_pipeline
+
+        _default_pipeline = build_pipeline()
+    return _default_pipeline
+
+
+def _as_image(image: np.ndarray | str | PathLike[str] | ImageData) -> ImageData:
+    if isinstance(image, ImageData):
+        return image
+    if isinstance(image, np.ndarray):
+        arr = image
+        if arr.ndim == 2:
+            arr = np.repeat(arr[:, :, None], 3, axis=2)
+        if arr.dtype != np.uint8:
+            raise ValueError(f"image array must be uint8, got {arr.dtype}")
+        if arr.ndim != 3 or arr.shape[2] not in (3, 4):
+            raise ValueError(f"image array must be H×W, H×W×3 or H×W×4, got {arr.shape}")
+        return ImageData(arr[:, :, :3])
+    from dis_annotator.io import load_image
+
+    return ImageData(load_image(image), name=str(image))
+
+
+def segment(
+    image: np.ndarray | str | PathLike[str] | ImageData,
+    box: Sequence[float] | None = None,
+    points: Iterable[Sequence[float]] = (),
+    pipeline: Pipeline | None = None,
+) -> Segmentation:
+    """Segment one object.
+
+    ``image``: H×W×3 uint8 RGB array or a path; ``box``: ``(x0, y0, x1, y1)`` in pixels
+    (clipped to the image); ``points``: ``(x, y, 1)`` foreground / ``(x, y, 0)`` background.
+    Raises ``ValueError`` for an empty box or a point outside the image.
+    """
+    img = _as_image(image)
+    b = None
+    if box is not None:
+        if len(box) != 4:
+            raise ValueError(f"box must be (x0, y0, x1, y1), got {tuple(box)!r}")
+        b = Box(*(float(v) for v in box))
+    pts = []
+    for p in points:
+        if len(p) != 3 or p[2] not in (0, 1):
+            raise ValueError(f"point must be (x, y, 1|0), got {tuple(p)!r}")
+        pts.append(Point(float(p[0]), float(p[1]), bool(p[2])))
+    prompt = Prompt(box=b, points=tuple(pts))
+    result = (pipeline or default_pipeline()).run(Request(image=img, prompt=prompt))
+    return Segmentation(result.mask, result.provenance, result.output.score)

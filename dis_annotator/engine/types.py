@@ -1,0 +1,247 @@
+"""Value types that flow through the engine: prompts, requests, stage outputs, provenance.
+
+Coordinate convention (fixed once for the whole project): a point is ``(x, y)`` =
+``(column, row)`` in full-resolution image pixels of the image *as a viewer shows it*
+(EXIF orientation applied by :func:`dis_annotator.io.load_image`). A box is
+``(x0, y0, x1, y1)`` with ``x1``/``y1`` exclusive, also in full-resolution pixels.
+Arrays are indexed ``[row, col]`` = ``[y, x]``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Box:
+    """Axis-aligned box ``x0 <= x < x1``, ``y0 <= y < y1`` in image pixels."""
+
+    x0: float
+    y0: float
+    x1: float
+    y1: float
+
+    @property
+    def width(self) -> float:
+        return self.x1 - self.x0
+
+    @property
+    def height(self) -> float:
+        return self.y1 - self.y0
+
+    def as_tuple(self) -> tuple[float, float, float, float]:
+        return (self.x0, self.y0, self.x1, self.y1)
+
+    def clipped(self, width: int, height: int) -> Box:
+        """Clip to an image of ``width`` x ``height``; raise ``ValueError`` if nothing is left."""
+        x0, x1 = sorted((self.x0, self.x1))
+        y0, y1 = sorted((self.y0, self.y1))
+        if not all(math.isfinite(v) for v in (x0, y0, x1, y1)):
+            raise ValueError(f"box {self.as_tuple()} has non-finite coordinates")
+        cx0, cy0 = max(0.0, x0), max(0.0, y0)
+        cx1, cy1 = min(float(width), x1), min(float(height), y1)
+        if cx1 - cx0 < 1 or cy1 - cy0 < 1:
+            raise ValueError(
+                f"box {self.as_tuple()} is empty or lies outside the {width}x{height} image"
+            )
+        return Box(cx0, cy0, cx1, cy1)
+
+    def int_bounds(self) -> tuple[int, int, int, int]:
+        """Integer pixel bounds ``(x0, y0, x1, y1)`` covering the box (x1/y1 exclusive)."""
+        return (
+            int(math.floor(self.x0)),
+            int(math.floor(self.y0)),
+            int(math.ceil(self.x1)),
+            int(math.ceil(self.y1)),
+        )
+
+    def expanded(self, margin: float, width: int, height: int) -> Box:
+        """Grow by ``margin`` x the box size on every side, clipped to the image."""
+        dx, dy = self.width * margin, self.height * margin
+        return Box(
+            max(0.0, self.x0 - dx),
+            max(0.0, self.y0 - dy),
+            min(float(width), self.x1 + dx),
+            min(float(height), self.y1 + dy),
+        )
+
+    @staticmethod
+    def from_mask(mask: np.ndarray) -> Box | None:
+        """Tight box around the True pixels of ``mask`` (H×W), or None when empty."""
+        rows = np.flatnonzero(mask.any(axis=1))
+        if rows.size == 0:
+            return None
+        cols = np.flatnonzero(mask.any(axis=0))
+        return Box(float(cols[0]), float(rows[0]), float(cols[-1] + 1), float(rows[-1] + 1))
+
+
+@dataclass(frozen=True)
+class Point:
+    """A click: ``(x, y)`` = (column, row) in image pixels; ``positive`` True = foreground."""
+
+    x: float
+    y: float
+    positive: bool = True
+
+    @property
+    def label(self) -> int:
+        """SAM's label convention: 1 = foreground, 0 = background."""
+        return 1 if self.positive else 0
+
+
+@dataclass(frozen=True)
+class Prompt:
+    """Everything the user said about one object: an optional box and clicks in order."""
+
+    box: Box | None = None
+    points: tuple[Point, ...] = ()
+
+    def validated(self, width: int, height: int) -> Prompt:
+        """Clip the box to the image; raise ``ValueError`` for unusable prompts."""
+        box = self.box.clipped(width, height) if self.box is not None else None
+        for p in self.points:
+            if not (0 <= p.x < width and 0 <= p.y < height) or not (
+                math.isfinite(p.x) and math.isfinite(p.y)
+            ):
+                raise ValueError(
+                    f"point ({p.x:g}, {p.y:g}) lies outside the {width}x{height} image"
+                )
+        if box is None and not self.points:
+            raise ValueError("a prompt needs a box or at least one point")
+        return Prompt(box=box, points=self.points)
+
+    def with_point(self, point: Point) -> Prompt:
+        return Prompt(box=self.box, points=(*self.points, point))
+
+
+class ImageData:
+    """An RGB image (H×W×3 uint8, C-contiguous) plus a lazily computed content key.
+
+    The key identifies the pixels (not the file), so embedding caches survive renames and
+    never confuse two different images that share a path.
+    """
+
+    def __init__(self, array: np.ndarray, key: str | None = None, name: str = "") -> None:
+        if array.ndim != 3 or array.shape[2] != 3 or array.dtype != np.uint8:
+            raise ValueError(f"expected an H×W×3 uint8 RGB array, got {array.dtype} {array.shape}")
+        self.array = np.ascontiguousarray(array)
+        self._key = key
+        self.name = name
+
+    @property
+    def height(self) -> int:
+        return int(self.array.shape[0])
+
+    @property
+    def width(self) -> int:
+        return int(self.array.shape[1])
+
+    @property
+    def key(self) -> str:
+        if self._key is None:
+            h = hashlib.blake2b(digest_size=16)
+            h.update(np.asarray(self.array.shape, dtype=np.int64).tobytes())
+            h.update(memoryview(self.array).cast("B"))
+            self._key = h.hexdigest()
+        return self._key
+
+
+@dataclass
+class StageReport:
+    """What one stage used and how long it took; stored in every result's provenance."""
+
+    stage: str  # "coarse" | "correct" | "refine"
+    name: str  # e.g. "grabcut", "sam-vit_b", "is5net", "guided-filter", "pisam"
+    learned: bool
+    ms: float = 0.0
+    model: str | None = None
+    checkpoint_sha256: str | None = None
+    device: str = "cpu"
+    settings: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "stage": self.stage,
+            "name": self.name,
+            "learned": self.learned,
+            "ms": round(self.ms, 2),
+            "model": self.model,
+            "checkpoint_sha256": self.checkpoint_sha256,
+            "device": self.device,
+            "settings": dict(self.settings),
+        }
+
+
+@dataclass
+class MaskOutput:
+    """One stage's answer for one object.
+
+    ``mask`` is the full-resolution H×W bool mask (the truth the document stores).
+    ``prob`` optionally holds a soft map in [0, 1] (float32) over ``prob_box`` only —
+    the region the stage actually looked at — so 8K images never carry full-size float
+    maps. ``state`` is stage-private data the next request for the same object hands
+    back (e.g. SAM's 1×256×256 low-res logits), opaque to everyone else.
+    """
+
+    mask: np.ndarray
+    prob: np.ndarray | None = None
+    prob_box: Box | None = None
+    score: float | None = None
+    state: dict[str, Any] = field(default_factory=dict)
+    report: StageReport | None = None
+
+
+@dataclass
+class Request:
+    """A pipeline run for one object.
+
+    ``previous`` is the last result delivered for this object (None for a new object);
+    its ``state`` lets a corrector continue from where it stopped. ``generation`` grows
+    with each new request for the same ``object_id``; the worker uses it to drop stale
+    results.
+    """
+
+    image: ImageData
+    prompt: Prompt
+    object_id: str = "0"
+    generation: int = 0
+    previous: MaskOutput | None = None
+
+
+@dataclass
+class Result:
+    """The final answer of a pipeline run with the provenance of every stage that ran."""
+
+    object_id: str
+    generation: int
+    output: MaskOutput
+    reports: list[StageReport]
+    partial: bool = False
+
+    @property
+    def mask(self) -> np.ndarray:
+        return self.output.mask
+
+    @property
+    def provenance(self) -> dict[str, Any]:
+        return {
+            "stages": [r.to_dict() for r in self.reports],
+            "total_ms": round(sum(r.ms for r in self.reports), 2),
+            "learned": all(r.learned for r in self.reports),
+        }
+
+
+class Superseded(Exception):
+    """Raised between stages when a newer request for the same object exists."""
+
+
+# Called between stages; returns False when the request is no longer wanted.
+IsCurrent = Callable[[], bool]
+# Receives the coarse result as soon as it exists (the UI shows it at once).
+OnPartial = Callable[[Result], None]

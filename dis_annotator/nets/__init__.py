@@ -1,0 +1,1 @@
+"""Pure ``torch.nn`` modules: RSU blocks, IS-Net, GT encoder, Pi-SAM modules."""
