@@ -19,7 +19,8 @@ from dis_annotator.annotation.document import Document
 def save_sidecar(doc: Document) -> object:
     from dis_annotator.annotation.sidecar import save_sidecar as save
 
-    return save(doc)
+    # A sidecar of other pixels (the image was replaced) is renamed aside, not lost.
+    return save(doc, replace_mismatched=True)
 
 
 class Autosaver(QObject):

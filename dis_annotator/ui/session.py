@@ -13,42 +13,19 @@ from pathlib import Path
 import numpy as np
 
 from dis_annotator.annotation.document import Document
-from dis_annotator.io import IMAGE_SUFFIXES, ImageLoadError, load_image
-
-
-def list_images(path: Path) -> tuple[list[Path], int]:
-    """Images of a folder (sorted, natural order by name) and the index to open first."""
-    path = Path(path)
-    folder = path if path.is_dir() else path.parent
-    images = sorted(
-        (p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES),
-        key=lambda p: p.name.lower(),
-    )
-    start = images.index(path) if path.is_file() and path in images else 0
-    if path.is_file() and path not in images:
-        images.insert(0, path)
-    return images, start
-
-
-def sidecar_exists(image: Path) -> bool:
-    return (image.parent / ".dis-annotator" / f"{image.stem}.json").is_file()
+from dis_annotator.annotation.image_list import ImageList
+from dis_annotator.annotation.sidecar import load_sidecar
+from dis_annotator.io import ImageLoadError, load_image
 
 
 def load_document(image: Path, width: int, height: int) -> tuple[Document, str | None]:
     """The saved annotation of ``image`` or a new empty one; second item: a warning."""
-    from dis_annotator.annotation.sidecar import load_sidecar
-
     try:
-        doc = load_sidecar(image)
+        doc = load_sidecar(image, size=(width, height))
     except Exception as exc:  # noqa: BLE001 - a broken sidecar must not block the image
         return Document(image, width, height), f"could not read the saved annotation ({exc}); starting fresh"
     if doc is None:
         return Document(image, width, height), None
-    if (doc.width, doc.height) != (width, height):
-        return Document(image, width, height), (
-            f"saved annotation is {doc.width}x{doc.height} but the image is {width}x{height}; ignored"
-        )
-    doc.mark_saved()
     return doc, None
 
 
@@ -63,15 +40,26 @@ class Opened:
 
 class Session:
     def __init__(self) -> None:
-        self.images: list[Path] = []
+        self.list = ImageList([])
         self.index = -1
         self.docs: dict[Path, Document] = {}
         self.root: Path | None = None
 
-    def set_images(self, images: list[Path], root: Path) -> None:
-        self.images = list(images)
-        self.root = root
+    @property
+    def images(self) -> list[Path]:
+        return self.list.paths
+
+    def open_path(self, path: Path) -> int:
+        """Use the folder of ``path`` (or the folder itself); returns the index to show first."""
+        path = Path(path)
+        self.list = ImageList.open(path)
+        self.root = path if path.is_dir() else path.parent
         self.index = -1
+        self.docs.clear()
+        return self.list.current_index
+
+    def next_path(self, index: int) -> Path | None:
+        return self.images[index + 1] if 0 <= index < len(self.images) - 1 else None
 
     @property
     def current_path(self) -> Path | None:
@@ -88,6 +76,7 @@ class Session:
             doc, warning = load_document(path, w, h)
             self.docs[path] = doc
         self.index = index
+        self.list.set_current(index)
         return Opened(index, path, rgb, doc, warning)
 
     def release(self, keep: set[Path]) -> list[Document]:
@@ -100,9 +89,9 @@ class Session:
 
     def annotated(self) -> list[bool]:
         out = []
-        for p in self.images:
+        for i, p in enumerate(self.images):
             doc = self.docs.get(p)
-            out.append(doc.has_masks() if doc is not None else sidecar_exists(p))
+            out.append(doc.has_masks() if doc is not None else self.list.has_annotation(i))
         return out
 
     def relative(self, path: Path) -> Path:
@@ -113,4 +102,4 @@ class Session:
             return Path(path.name)
 
 
-__all__ = ["ImageLoadError", "Opened", "Session", "list_images", "load_document"]
+__all__ = ["ImageLoadError", "Opened", "Session", "load_document"]

@@ -21,12 +21,14 @@ import traceback
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QThread, Signal
 
 from dis_annotator.engine.pipeline import Pipeline
 from dis_annotator.engine.types import ImageData, MaskOutput, Prompt, Request, Result, Superseded
+from dis_annotator.io import load_image
 
 
 @dataclass
@@ -46,16 +48,16 @@ class InferenceWorker(QThread):
     failed = Signal(str, int, str, object)  # object id, generation, message, tag
     prepared = Signal(str, float)  # image key, ms
 
-    def __init__(self, factory: Callable[[], Pipeline], device: str = "cpu") -> None:
+    def __init__(self, factory: Callable[[], Pipeline]) -> None:
         super().__init__()
         self._factory = factory
-        self.device = device
+        self.device = "cpu"
         self.pipeline: Pipeline | None = None
         self._cv = threading.Condition()
         self._jobs: OrderedDict[str, Job] = OrderedDict()
         self._latest: dict[str, int] = {}
         self._prepare: ImageData | None = None
-        self._prefetch: ImageData | None = None
+        self._prefetch: ImageData | Path | None = None
         self._stop = False
         self._running: str | None = None
 
@@ -98,7 +100,8 @@ class InferenceWorker(QThread):
             self._prepare = image
             self._cv.notify_all()
 
-    def prefetch(self, image: ImageData | None) -> None:
+    def prefetch(self, image: ImageData | Path | None) -> None:
+        """Pre-encode the next image (a path is read here, in this thread, when needed)."""
         with self._cv:
             self._prefetch = image
             self._cv.notify_all()
@@ -122,6 +125,7 @@ class InferenceWorker(QThread):
         except Exception as exc:  # a broken install must not take the app down
             self.pipeline_failed.emit(f"{type(exc).__name__}: {exc}")
             return
+        self.device = str(getattr(self.pipeline.coarse, "device", None) or _default_device())
         self.pipeline_ready.emit(self.pipeline.describe(), list(self.pipeline.notes), self.device)
         while True:
             with self._cv:
@@ -179,8 +183,15 @@ class InferenceWorker(QThread):
         if check():  # stale results are dropped, never shown
             self.result.emit(res, job.tag)
 
-    def _run_prepare(self, image: ImageData, prefetch: bool) -> None:
+    def _run_prepare(self, image: ImageData | Path, prefetch: bool) -> None:
         assert self.pipeline is not None
+        if isinstance(image, Path):
+            if not getattr(self.pipeline.coarse, "learned", False):
+                return  # a classical coarse stage has no embedding to pre-compute
+            try:
+                image = ImageData(load_image(image), name=str(image))
+            except Exception:  # noqa: BLE001 - the user will see the error on opening it
+                return
 
         def check() -> bool:
             with self._cv:
@@ -204,6 +215,15 @@ class InferenceWorker(QThread):
             self.failed.emit("", 0, f"preparing the image failed: {_message(exc)}", None)
             return
         self.prepared.emit(image.key, (time.perf_counter() - t0) * 1000.0)
+
+
+def _default_device() -> str:
+    import sys
+
+    torch = sys.modules.get("torch")  # only report CUDA when a stage already uses torch
+    if torch is not None and torch.cuda.is_available():
+        return "cuda"
+    return "cpu"
 
 
 def _message(exc: BaseException) -> str:

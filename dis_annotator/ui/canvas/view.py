@@ -298,14 +298,19 @@ class CanvasView(QWidget):
     # --- painting ----------------------------------------------------------------------
     def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802
         painter = QPainter(self)
-        exposed = event.rect()
+        try:
+            self._paint(painter, event.rect())
+        finally:
+            painter.end()
+
+    def _paint(self, painter: QPainter, exposed: QRect) -> None:
         painter.fillRect(exposed, self.background)
         if self.pyramid is None:
             painter.setPen(QColor(150, 150, 155))
             painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, "Open an image or a folder (Ctrl+O / Ctrl+Shift+O)")
             return
-        a = self.to_image(QPointF(exposed.topLeft()))
-        b = self.to_image(QPointF(exposed.bottomRight() + QPointF(1, 1)))
+        a = self.to_image(QPointF(exposed.left(), exposed.top()))
+        b = self.to_image(QPointF(exposed.right() + 1, exposed.bottom() + 1))
         ix0, iy0 = max(0, int(a.x())), max(0, int(a.y()))
         ix1 = min(self.pyramid.width, int(math.ceil(b.x())) + 1)
         iy1 = min(self.pyramid.height, int(math.ceil(b.y())) + 1)
@@ -319,7 +324,6 @@ class CanvasView(QWidget):
             painter.restore()
         self._paint_points(painter)
         self._paint_preview(painter)
-        painter.end()
 
     def _paint_tiles(self, painter: QPainter, ix0: int, iy0: int, ix1: int, iy1: int) -> None:
         pyr = self.pyramid

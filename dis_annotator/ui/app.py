@@ -1,0 +1,58 @@
+"""Application start-up: QApplication, stylesheet, the main window, the pipeline factory."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from PySide6.QtWidgets import QApplication
+
+from dis_annotator.engine.pipeline import Pipeline
+from dis_annotator.resources import resource_path
+from dis_annotator.ui.settings import APP, ORG, Settings
+
+
+def stylesheet() -> str:
+    try:
+        return resource_path("style.qss").read_text(encoding="utf-8")
+    except (FileNotFoundError, OSError):
+        return ""  # the app works unstyled rather than not at all
+
+
+def pipeline_factory(settings: Settings) -> Callable[[], Pipeline]:
+    """Builds the pipeline in the inference thread (never import torch on the UI thread)."""
+    engine = settings.engine
+
+    def build() -> Pipeline:
+        from dis_annotator.engine.factory import build_pipeline
+
+        return build_pipeline(engine=engine)  # type: ignore[arg-type]
+
+    return build
+
+
+def application(argv: list[str] | None = None) -> QApplication:
+    app = QApplication.instance()
+    if app is None:
+        app = QApplication(argv if argv is not None else sys.argv[:1])
+    app.setOrganizationName(ORG)
+    app.setApplicationName(APP)
+    app.setStyle("Fusion")
+    app.setStyleSheet(stylesheet())
+    return app  # type: ignore[return-value]
+
+
+def run(path: str | None = None, factory: Callable[[], Pipeline] | None = None) -> int:
+    """Open the app on ``path`` (an image or a folder); returns the exit code."""
+    from dis_annotator.ui.main_window import MainWindow
+
+    app = application()
+    settings = Settings()
+    window = MainWindow(factory or pipeline_factory(settings), settings)
+    window.show()
+    if path:
+        window.open_path(Path(path))
+    elif settings.last_folder and Path(settings.last_folder).is_dir():
+        window.open_path(Path(settings.last_folder))
+    return int(app.exec())
