@@ -120,8 +120,10 @@ class InferenceWorker(QThread):
 
     # --- inference thread --------------------------------------------------------------
     def run(self) -> None:  # noqa: D401 - QThread entry point
+        _leave_a_core_to_the_ui()
         try:
             self.pipeline = self._factory()
+            _leave_a_core_to_the_ui()  # again: the factory may have imported torch
         except Exception as exc:  # a broken install must not take the app down
             self.pipeline_failed.emit(f"{type(exc).__name__}: {exc}")
             return
@@ -215,6 +217,25 @@ class InferenceWorker(QThread):
             self.failed.emit("", 0, f"preparing the image failed: {_message(exc)}", None)
             return
         self.prepared.emit(image.key, (time.perf_counter() - t0) * 1000.0)
+
+
+def _leave_a_core_to_the_ui() -> None:
+    """Cap the native thread pools of OpenCV and torch at (cores - 1).
+
+    Inference saturating every core starves the UI thread of CPU, which users feel as
+    a stutter even though the UI thread never waits on inference (docs/adr/0071).
+    """
+    import os
+    import sys
+
+    n = max(1, (os.cpu_count() or 2) - 1)
+    cv2 = sys.modules.get("cv2")
+    if cv2 is None:
+        import cv2
+    cv2.setNumThreads(n)
+    torch = sys.modules.get("torch")
+    if torch is not None and torch.get_num_threads() > n:
+        torch.set_num_threads(n)
 
 
 def _default_device() -> str:

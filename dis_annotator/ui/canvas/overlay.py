@@ -48,6 +48,11 @@ def edge_of(mask: np.ndarray) -> np.ndarray:
     return mask & (eroded == 0)
 
 
+def _argb(color: tuple[int, int, int]) -> np.uint32:
+    r, g, b = (int(c) for c in color)
+    return np.uint32((255 << 24) | (r << 16) | (g << 8) | b)
+
+
 def _to_image(buf: np.ndarray) -> QImage:
     h, w = buf.shape[:2]
     return QImage(buf.data, w, h, w * 4, QImage.Format.Format_ARGB32_Premultiplied)
@@ -92,14 +97,13 @@ class OverlayRenderer:
         region = padded[y0 - py0 : y0 - py0 + (y1 - y0), x0 - px0 : x0 - px0 + (x1 - x0)]
         edge = edge_of(padded)[y0 - py0 : y0 - py0 + (y1 - y0), x0 - px0 : x0 - px0 + (x1 - x0)]
         lx0, ly0 = x0 - layer.rect[0], y0 - layer.rect[1]
-        fill = layer.fill[ly0 : ly0 + (y1 - y0), lx0 : lx0 + (x1 - x0)]
-        out = layer.edge[ly0 : ly0 + (y1 - y0), lx0 : lx0 + (x1 - x0)]
-        r, g, b = layer.color
-        fill[:] = 0
-        fill[region] = (b, g, r, 255)
-        out[:] = 0
-        er, eg, eb = SELECTED_EDGE if selected else layer.color
-        out[edge] = (eb, eg, er, 255)
+        sl = (slice(ly0, ly0 + (y1 - y0)), slice(lx0, lx0 + (x1 - x0)))
+        # One uint32 per pixel (0xAARRGGBB in native order = BGRA bytes): a multiply
+        # writes the whole region at once, ~50x faster than boolean fancy indexing.
+        fill = layer.fill.view(np.uint32)[..., 0]
+        out = layer.edge.view(np.uint32)[..., 0]
+        np.multiply(region, _argb(layer.color), out=fill[sl], casting="unsafe")
+        np.multiply(edge, _argb(SELECTED_EDGE if selected else layer.color), out=out[sl], casting="unsafe")
 
     def _new_layer(self, rect: Rect, color: tuple[int, int, int], visible: bool) -> Layer:
         w, h = rect[2] - rect[0], rect[3] - rect[1]
