@@ -129,7 +129,11 @@ class OverlayRenderer:
             if region[0] >= region[2] or region[1] >= region[3]:
                 return None
             if _contains(old.rect, region):
-                self._render(old, mask, region, selected)
+                # A changed pixel also changes whether its neighbours are edge pixels.
+                r = old.rect
+                ring = (max(r[0], region[0] - 1), max(r[1], region[1] - 1),
+                        min(r[2], region[2] + 1), min(r[3], region[3] + 1))
+                self._render(old, mask, ring, selected)
                 old.visible = visible
                 # Edges of the neighbours of the region may have changed too.
                 return (region[0] - 1, region[1] - 1, region[2] + 1, region[3] + 1)
