@@ -6,6 +6,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QApplication
 
 from dis_annotator.engine.pipeline import Pipeline
@@ -14,8 +15,10 @@ from dis_annotator.ui.settings import APP, ORG, Settings
 
 
 def stylesheet() -> str:
+    """The stylesheet with ``@ICONS@`` replaced by the icons folder (checkout, wheel or bundle)."""
     try:
-        return resource_path("style.qss").read_text(encoding="utf-8")
+        text = resource_path("style.qss").read_text(encoding="utf-8")
+        return text.replace("@ICONS@", resource_path("icons").as_posix())
     except (FileNotFoundError, OSError):
         return ""  # the app works unstyled rather than not at all
 
@@ -32,6 +35,25 @@ def pipeline_factory(settings: Settings) -> Callable[[], Pipeline]:
     return build
 
 
+def dark_palette() -> QPalette:
+    """Fusion's colours for what the stylesheet leaves native (spin boxes, check boxes, scroll bars)."""
+    pal = QPalette()
+    base, window, text, accent = QColor(27, 29, 33), QColor(36, 39, 44), QColor(214, 217, 222), QColor(61, 106, 160)
+    for role, color in [
+        (QPalette.ColorRole.Window, window), (QPalette.ColorRole.WindowText, text),
+        (QPalette.ColorRole.Base, base), (QPalette.ColorRole.AlternateBase, window),
+        (QPalette.ColorRole.Text, text), (QPalette.ColorRole.Button, QColor(53, 58, 66)),
+        (QPalette.ColorRole.ButtonText, text), (QPalette.ColorRole.Highlight, accent),
+        (QPalette.ColorRole.HighlightedText, QColor(255, 255, 255)),
+        (QPalette.ColorRole.ToolTipBase, base), (QPalette.ColorRole.ToolTipText, text),
+        (QPalette.ColorRole.PlaceholderText, QColor(128, 134, 142)),
+    ]:
+        pal.setColor(role, color)
+    pal.setColor(QPalette.ColorGroup.Disabled, QPalette.ColorRole.Text, QColor(110, 114, 120))
+    pal.setColor(QPalette.ColorGroup.Disabled, QPalette.ColorRole.ButtonText, QColor(110, 114, 120))
+    return pal
+
+
 def application(argv: list[str] | None = None) -> QApplication:
     app = QApplication.instance()
     if app is None:
@@ -39,6 +61,7 @@ def application(argv: list[str] | None = None) -> QApplication:
     app.setOrganizationName(ORG)
     app.setApplicationName(APP)
     app.setStyle("Fusion")
+    app.setPalette(dark_palette())
     app.setStyleSheet(stylesheet())
     return app  # type: ignore[return-value]
 

@@ -34,6 +34,7 @@ class StatusBar(QStatusBar):
         self.addWidget(self.latency)
         for w in (self.position, self.zoom, self.stages, self.device):
             self.addPermanentWidget(w)
+        self.position.setVisible(False)
 
     def set_activity(self, what: str) -> None:
         self.activity.setText(_ACTIVITY.get(what, what))
@@ -60,7 +61,8 @@ class StatusBar(QStatusBar):
 
     def set_position(self, x: float, y: float, width: int, height: int) -> None:
         inside = 0 <= x < width and 0 <= y < height
-        self.position.setText(f"x {int(x)}, y {int(y)}" if inside else "")
+        self.position.setText(f"x {int(x)}  y {int(y)}" if inside else "")
+        self.position.setVisible(inside)
 
     def show_error(self, message: str) -> None:
         self.showMessage(f"⚠ {message}", 12000)
