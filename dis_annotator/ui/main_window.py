@@ -79,7 +79,7 @@ class MainWindow(QMainWindow):
         return dock
 
     def _build_docks(self) -> None:
-        self._dock("Images", self.files, Qt.DockWidgetArea.LeftDockWidgetArea)
+        images = self._dock("Images", self.files, Qt.DockWidgetArea.LeftDockWidgetArea)
         side = QWidget()
         lay = QVBoxLayout(side)
         lay.setContentsMargins(8, 8, 8, 4)
@@ -106,7 +106,8 @@ class MainWindow(QMainWindow):
         hint.setWordWrap(True)
         lay.addWidget(hint)
         lay.addWidget(self.objects, 1)
-        self._dock("Objects", side, Qt.DockWidgetArea.RightDockWidgetArea)
+        objects = self._dock("Objects", side, Qt.DockWidgetArea.RightDockWidgetArea)
+        self.resizeDocks([images, objects], [190, 250], Qt.Orientation.Horizontal)
         self.canvas.overlay.opacity = self.settings.opacity
 
     def _build_menus_and_toolbar(self) -> None:

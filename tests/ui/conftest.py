@@ -67,7 +67,7 @@ def make_window(qtbot, tmp_path: Path):
         store = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
         w = MainWindow(factory, Settings(store))
         qtbot.addWidget(w)
-        w.resize(900, 650)
+        w.resize(1200, 800)
         w.show()
         qtbot.waitExposed(w)
         qtbot.waitUntil(lambda: bool(w.stages), timeout=20000)

@@ -7,7 +7,9 @@ from PySide6.QtCore import QPoint, QPointF, Qt
 
 def at(window, x: float, y: float) -> QPoint:
     """The canvas widget position showing image pixel centre (x, y)."""
-    return window.canvas.to_screen(x + 0.5, y + 0.5).toPoint()
+    p = window.canvas.to_screen(x + 0.5, y + 0.5).toPoint()
+    assert window.canvas.rect().contains(p), f"image pixel ({x}, {y}) is off screen at {p}"
+    return p
 
 
 def image_pos(window, pos: QPoint) -> tuple[float, float]:

@@ -108,7 +108,7 @@ def test_ui_never_stalls_while_the_pipeline_runs(qtbot, make_window, tmp_path):
     big = np.kron(scene(3)[0], np.ones((4, 4, 1), np.uint8))  # 1600×1200
     path = tmp_path / "big.png"
     Image.fromarray(big).save(path)
-    w = make_window(lambda: Pipeline(GrabCutStage(max_work_pixels=600_000), SlowRefiner()))
+    w = make_window(lambda: Pipeline(GrabCutStage(max_work_pixels=400_000), SlowRefiner(repeats=3)))
     assert w.open_path(path)
     wait_idle(qtbot, w)
     boxes = [((460, 300), (1200, 900)), ((450, 290), (1210, 910)), ((470, 310), (1190, 890))]
