@@ -6,6 +6,10 @@ brush / eraser drags (merged into one step per drag, as the app does). Model res
 are blobs of 1500–3500 px with a jagged, hair-like boundary — realistic DIS sizes and
 hard to compress.
 
+Two modes: ``sync`` (commands compress their pixels at once) and ``deferred`` (the UI's
+way: ``compress=False`` + a background ``Compactor``), to show push latency on the UI
+thread as well as memory.
+
 Prints: commands kept, total ``nbytes`` of the history, traced Python memory the
 history holds (tracemalloc, the objects' own masks excluded), RSS growth, and the time
 per kind of edit. Run:  python benchmarks/undo_memory.py [--size 8000x6000] [--edits 100]
@@ -28,6 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from dis_annotator.annotation import (  # noqa: E402
     AddObject,
+    Compactor,
     Document,
     History,
     PaintMask,
@@ -86,16 +91,20 @@ class Scene:
         return pts, float(self.rng.uniform(4, 40))
 
 
-def run(width: int, height: int, n_edits: int, seed: int) -> None:
+def run(width: int, height: int, n_edits: int, seed: int, deferred: bool) -> None:
     scene = Scene((height, width), seed)
     doc = Document("bench.png", width, height)
     hist = History(doc)
+    compactor = Compactor() if deferred else None
+    compress = not deferred
     times: dict[str, list[float]] = {}
 
     def push(kind: str, cmd) -> None:
         t = time.perf_counter()
         hist.push(cmd)
         times.setdefault(kind, []).append((time.perf_counter() - t) * 1000)
+        if compactor is not None and hist.commands and hist.commands[-1] is cmd:
+            compactor.submit(cmd)
 
     gc.collect()
     rss0 = rss_mb()
@@ -105,7 +114,7 @@ def run(width: int, height: int, n_edits: int, seed: int) -> None:
     kinds: dict[str, int] = {}
     while edits < n_edits:
         obj = doc.new_object()
-        push("add object", AddObject(obj))
+        push("add object", AddObject(obj, compress=compress))
         edits += 1
         bf = scene.object_field()
         plan = ["coarse", "refined", "click", "brush", "click", "eraser", "brush", "brush"]
@@ -113,9 +122,9 @@ def run(width: int, height: int, n_edits: int, seed: int) -> None:
             if edits >= n_edits:
                 break
             if step == "coarse":
-                cmd = SetMask(obj.id, scene.result(bf, 0.6, edits), text="coarse")
+                cmd = SetMask(obj.id, scene.result(bf, 0.6, edits), text="coarse", compress=compress)
             elif step == "refined":
-                cmd = SetMask(obj.id, scene.result(bf, 0.25, edits), text="refined")
+                cmd = SetMask(obj.id, scene.result(bf, 0.25, edits), text="refined", compress=compress)
             elif step == "click":
                 # a correction: the mask changes inside a local window around the click
                 m = obj.mask.copy()
@@ -124,7 +133,7 @@ def run(width: int, height: int, n_edits: int, seed: int) -> None:
                 cy = y0 + int(scene.rng.integers(0, bh - 400))
                 win = scene.result(((cx, cy, 400, 400), scene.rng.standard_normal((400, 400)).astype(np.float32) + 0.5), 0.3, edits)
                 m[cy : cy + 400, cx : cx + 400] = win[cy : cy + 400, cx : cx + 400]
-                cmd = SetMask(obj.id, m, text="click")
+                cmd = SetMask(obj.id, m, text="click", compress=compress)
                 del m, win
             else:
                 pts, radius = scene.stroke(bf)
@@ -140,6 +149,11 @@ def run(width: int, height: int, n_edits: int, seed: int) -> None:
             kinds[step] = kinds.get(step, 0) + 1
             edits += 1
     del bf, obj  # the last object's generator field is not history memory
+    if compactor is not None:
+        t = time.perf_counter()
+        compactor.flush()
+        compactor.close()
+        print(f"[deferred] compactor finished {time.perf_counter() - t:.1f} s after the last edit")
     gc.collect()
     traced = tracemalloc.get_traced_memory()[0] - base
     # What the annotation package itself still holds, minus the live masks (allocated
@@ -152,6 +166,7 @@ def run(width: int, height: int, n_edits: int, seed: int) -> None:
     tracemalloc.stop()
     masks = sum(o.mask.nbytes for o in doc.objects)
     held = hist.nbytes
+    print(f"mode: {'deferred (compress=False + Compactor thread)' if deferred else 'sync (compress=True)'}")
     print(f"image {width}x{height}, {edits} edits ({', '.join(f'{k} {v}' for k, v in kinds.items())}), "
           f"{len(doc.objects)} objects, {hist.count} history commands")
     print(f"history nbytes (sum of command.nbytes): {held / 1e6:.2f} MB")
@@ -180,9 +195,12 @@ def main() -> None:
     ap.add_argument("--size", default="8000x6000")
     ap.add_argument("--edits", type=int, default=100)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--mode", choices=["sync", "deferred", "both"], default="both")
     a = ap.parse_args()
     w, h = (int(v) for v in a.size.lower().split("x"))
-    run(w, h, a.edits, a.seed)
+    for mode in (["sync", "deferred"] if a.mode == "both" else [a.mode]):
+        run(w, h, a.edits, a.seed, deferred=mode == "deferred")
+        print()
 
 
 if __name__ == "__main__":

@@ -15,9 +15,10 @@ from dis_annotator.annotation.commands import (
     SetObjectColor,
     SetObjectVisible,
 )
+from dis_annotator.annotation.compactor import Compactor
 from dis_annotator.annotation.document import Change, Document, ObjectRecord, new_object_id
 from dis_annotator.annotation.export import default_export_dir, export_document
-from dis_annotator.annotation.geometry import EMPTY_RECT, Rect, bbox_of
+from dis_annotator.annotation.geometry import EMPTY_RECT, Rect, bbox_of, changed_rect
 from dis_annotator.annotation.history import History
 from dis_annotator.annotation.image_list import ImageList, list_images, natural_key
 from dis_annotator.annotation.packed import MaskPatch, PackedBits, PackedMask
@@ -40,6 +41,7 @@ __all__ = [
     "AddObject",
     "Change",
     "Command",
+    "Compactor",
     "DeleteObject",
     "Document",
     "History",
@@ -58,6 +60,7 @@ __all__ = [
     "SidecarError",
     "SidecarMismatch",
     "bbox_of",
+    "changed_rect",
     "default_export_dir",
     "export_document",
     "list_images",
