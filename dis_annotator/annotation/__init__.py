@@ -1,6 +1,35 @@
 """Qt-free annotation model: documents, objects, undoable commands, brush, sidecar, export.
 
 Never imports PySide6 (house rule); the UI wraps these commands in ``QUndoCommand``.
+
+Typical use (what the app does)::
+
+    rgb = load_image(path); image = ImageData(rgb)
+    try:
+        doc = load_sidecar(path, image_key=image.key, size=(image.width, image.height))
+    except SidecarMismatch as exc:          # show str(exc); the old sidecar is kept
+        doc = None
+    doc = doc or Document(path, image.width, image.height, image.key)
+
+    rec = doc.new_object(prompt=Prompt(box=box))          # colour + label chosen
+    stack.push(Wrap(AddObject(rec)))                      # QUndoStack / History
+    req = Request(image, rec.prompt, rec.id, gen, previous=doc.previous_output(rec.id))
+    # on a result (coarse, then refined with the same merge_key → one undo step):
+    stack.push(Wrap(SetMask(rec.id, result.mask, prompt=req.prompt,
+                            provenance=result.provenance, stage_output=result.output,
+                            merge_key=f"{rec.id}:{gen}", compress=False)))
+    compactor.submit(cmd)                                 # zlib off the UI thread
+    # brush drag: one PaintMask per mouse-move segment, same merge_key per drag
+    stack.push(Wrap(PaintMask(rec.id, stroke_mask(doc.shape, [p0, p1], r), True,
+                              merge_key=f"drag-{n}")))
+    save_sidecar(doc)        # autosave (or save_sidecar(doc.snapshot()) in a thread)
+    export_document(doc, rgb)                             # → <folder>/masks/
+
+A ``QUndoCommand`` wrapper: ``redo()`` → ``cmd.redo(doc)``, ``undo()`` →
+``cmd.undo(doc)``, ``id()`` → a constant when ``cmd.merge_key`` is set else -1,
+``mergeWith(o)`` → ``cmd.merge_with(o.cmd)``; after the first redo call
+``setObsolete(cmd.obsolete)``. ``doc.subscribe(fn)`` reports each :class:`Change`
+(``kind`` "objects" / "mask" with the changed ``rect`` / "meta") for repaints.
 """
 
 from dis_annotator.annotation.brush import stroke_mask
