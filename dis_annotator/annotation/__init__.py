@@ -22,13 +22,15 @@ Typical use (what the app does)::
     # brush drag: one PaintMask per mouse-move segment, same merge_key per drag
     stack.push(Wrap(PaintMask(rec.id, stroke_mask(doc.shape, [p0, p1], r), True,
                               merge_key=f"drag-{n}")))
-    save_sidecar(doc)        # autosave (or save_sidecar(doc.snapshot()) in a thread)
+    save_sidecar(doc)        # autosave; in a thread: pending = prepare_save(doc) (cheap,
+                             # UI thread) → pending.write() (worker) → doc.mark_saved(pending.revision)
     export_document(doc, rgb)                             # → <folder>/masks/
 
 A ``QUndoCommand`` wrapper: ``redo()`` → ``cmd.redo(doc)``, ``undo()`` →
 ``cmd.undo(doc)``, ``id()`` → a constant when ``cmd.merge_key`` is set else -1,
 ``mergeWith(o)`` → ``cmd.merge_with(o.cmd)``; after the first redo call
-``setObsolete(cmd.obsolete)``. ``doc.subscribe(fn)`` reports each :class:`Change`
+``setObsolete(cmd.obsolete)``. Masks are read-only arrays: change them only through
+commands (``Document.editing_mask`` is the unrecorded escape hatch). ``doc.subscribe(fn)`` reports each :class:`Change`
 (``kind`` "objects" / "mask" with the changed ``rect`` / "meta") for repaints.
 """
 
@@ -55,8 +57,10 @@ from dis_annotator.annotation.palette import PALETTE, next_color
 from dis_annotator.annotation.serialize import SidecarError, mask_digest
 from dis_annotator.annotation.sidecar import (
     SIDECAR_DIR,
+    PendingSave,
     SidecarMismatch,
     load_sidecar,
+    prepare_save,
     save_sidecar,
     sidecar_dir,
     sidecar_path,
@@ -81,6 +85,7 @@ __all__ = [
     "PackedBits",
     "PackedMask",
     "PaintMask",
+    "PendingSave",
     "Rect",
     "RenameObject",
     "SetMask",
@@ -98,6 +103,7 @@ __all__ = [
     "natural_key",
     "new_object_id",
     "next_color",
+    "prepare_save",
     "save_sidecar",
     "sidecar_dir",
     "sidecar_path",

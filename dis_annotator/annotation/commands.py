@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from dis_annotator.annotation.document import Change, Document, ObjectRecord
+from dis_annotator.annotation.document import Change, Document, ObjectRecord, next_mask_token
 from dis_annotator.annotation.geometry import EMPTY_RECT, Rect, bbox_of
 from dis_annotator.annotation.packed import MaskPatch, PackedMask
 from dis_annotator.annotation.palette import Color
@@ -81,7 +81,10 @@ def _strip(record: ObjectRecord) -> ObjectRecord:
 
 def _rebuild(proto: ObjectRecord, packed: PackedMask) -> ObjectRecord:
     return dataclasses.replace(
-        proto, mask=packed.unpack(), provenance=copy.deepcopy(proto.provenance)
+        proto,
+        mask=packed.unpack(),
+        provenance=copy.deepcopy(proto.provenance),
+        mask_token=next_mask_token(),
     )
 
 
@@ -109,8 +112,7 @@ class AddObject(Command):
         index = len(doc.objects) if self._index is None else self._index
         if self._record is not None:
             record, self._record = self._record, None
-            record.mask = doc.check_mask(record.mask)
-            self._packed = PackedMask.pack(record.mask, self._compress)
+            self._packed = PackedMask.pack(doc.check_mask(record.mask), self._compress)
         else:
             assert self._packed is not None
             record = _rebuild(self._proto, self._packed)
@@ -271,14 +273,18 @@ class _MaskEdit(Command):
         doc.changed(Change("mask", self.obj_id, None if rect.empty else rect))
 
     def _replay(self, doc: Document) -> None:
-        mask = doc.get(self.obj_id).mask
-        for p in self.patches:
-            p.apply_new(mask)
+        if not self.patches:
+            return
+        with doc.editing_mask(self.obj_id) as mask:
+            for p in list(self.patches):
+                p.apply_new(mask)
 
     def _rewind(self, doc: Document) -> None:
-        mask = doc.get(self.obj_id).mask
-        for p in reversed(self.patches):
-            p.apply_old(mask)
+        if not self.patches:
+            return
+        with doc.editing_mask(self.obj_id) as mask:
+            for p in reversed(list(self.patches)):
+                p.apply_old(mask)
 
     def _mergeable(self, other: Command) -> bool:
         return (
@@ -338,7 +344,8 @@ class SetMask(_MaskEdit):
                 if patch is not None:
                     self.patches.append(patch)
                     # write from the input, not the patch: no decompression on first apply
-                    obj.mask[patch.rect.slices] = new[patch.rect.slices]
+                    with doc.editing_mask(self.obj_id) as mask:
+                        mask[patch.rect.slices] = new[patch.rect.slices]
             if self._new_prompt is not None:
                 self._old_prompt = obj.prompt
             if self._new_prov is not None:
@@ -450,7 +457,8 @@ class PaintMask(_MaskEdit):
                 patch = MaskPatch.in_window(mask, rect, new, self._compress)
                 if patch is not None:
                     self.patches.append(patch)
-                    mask[rect.slices] = new
+                    with doc.editing_mask(self.obj_id) as writable:
+                        writable[rect.slices] = new
             self.obsolete = not self.patches
         else:
             self._replay(doc)

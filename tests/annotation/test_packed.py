@@ -101,11 +101,16 @@ def test_deferred_compression_with_compactor(image_file) -> None:
     assert np.array_equal(doc.get(r.id).mask, states[1])
 
 
-def test_setmask_refuses_the_live_mask(doc) -> None:
+def test_masks_are_read_only_and_setmask_refuses_the_live_mask(doc) -> None:
     h = History(doc)
     r = doc.new_object()
     h.push(AddObject(r))
     live = doc.get(r.id).mask
-    live[0, 0] = True
+    with pytest.raises(ValueError, match="read-only"):
+        live[0, 0] = True  # masks change only through commands (undoable)
+    token = doc.get(r.id).mask_token
+    with doc.editing_mask(r.id) as m:
+        m[0, 0] = True
+    assert doc.get(r.id).mask_token != token and not live.flags.writeable
     with pytest.raises(ValueError, match="live mask"):
         h.push(SetMask(r.id, live))

@@ -184,3 +184,33 @@ def test_same_stem_images_do_not_collide(tmp_path: Path) -> None:
     h.push(DeleteObject(docs[0].ids()[0]))
     save_sidecar(docs[0])
     same(docs[1], load_sidecar(docs[1].image_path))
+
+
+def test_prepare_then_write_in_a_thread_saves_the_captured_state(doc: Document, image_file: Path) -> None:
+    import threading
+
+    h = annotated(doc)
+    save_sidecar(doc)
+    a, b = doc.ids()
+    h.push(PaintMask(a, stroke_mask(doc.shape, [(3, 3), (20, 3)], 2), True))
+    pending = sidecar_mod.prepare_save(doc)
+    # only the changed mask was copied; the unchanged one is already on disk
+    assert [i.mask is not None for i in pending.items] == [True, False]
+    expected = doc.snapshot()
+    h.push(SetMask(a, doc.empty_mask()))  # the user keeps editing meanwhile
+    t = threading.Thread(target=pending.write)
+    t.start()
+    t.join()
+    doc.mark_saved(pending.revision)
+    assert doc.dirty  # the last edit is not in that save
+    same(expected, load_sidecar(image_file))
+    save_sidecar(doc)
+    same(doc, load_sidecar(image_file))
+
+
+def test_sidecar_masks_are_one_bit_pngs(doc: Document, image_file: Path) -> None:
+    annotated(doc)
+    jp = save_sidecar(doc)
+    for f in jp.parent.glob("*.png"):
+        with Image.open(f) as im:
+            assert im.mode == "1" and im.size == (64, 48)
