@@ -52,7 +52,7 @@ def owned_mask(mask: np.ndarray) -> np.ndarray:
     return np.array(m, dtype=bool, order="C", copy=True)
 
 
-@dataclass
+@dataclass(eq=False)  # identity equality: comparing masks element-wise is never meant
 class ObjectRecord:
     """One object: its H×W bool mask (full resolution), how it was made, how it is shown.
 
@@ -206,19 +206,22 @@ class Document:
             raise ValueError(f"mask is {m.shape[::-1]} but the image is {self.width}x{self.height}")
         return m if m.dtype == np.bool_ else m.astype(bool)
 
-    def previous_output(self, obj_id: str) -> MaskOutput | None:
+    def previous_output(self, obj_id: str, copy_mask: bool = True) -> MaskOutput | None:
         """What to pass as ``Request.previous`` for a follow-up prompt on ``obj_id``.
 
         The last stage output (its stage-private ``state``) with ``mask`` = the object's
         current mask (brush edits included); a plain ``MaskOutput`` of the current mask
-        when there is no stage output but pixels; None for an empty object.
+        when there is no stage output but pixels; None for an empty object. The mask is
+        a copy by default, because the request runs on another thread while the live
+        mask may be edited in place; ``copy_mask=False`` hands out the read-only live mask.
         """
         obj = self.get(obj_id)
+        if obj.stage_output is None and not obj.mask.any():
+            return None
+        mask = obj.mask.copy() if copy_mask else obj.mask
         if obj.stage_output is not None:
-            return dataclasses.replace(obj.stage_output, mask=obj.mask)
-        if obj.mask.any():
-            return MaskOutput(mask=obj.mask)
-        return None
+            return dataclasses.replace(obj.stage_output, mask=mask)
+        return MaskOutput(mask=mask)
 
     # -- change tracking ---------------------------------------------------------------
     @property
