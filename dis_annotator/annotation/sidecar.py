@@ -130,6 +130,15 @@ class _DigestCache:
 
 _digests = _DigestCache()
 
+_locks_guard = threading.Lock()
+_locks: dict[str, threading.Lock] = {}
+
+
+def _path_lock(path: Path) -> threading.Lock:
+    key = os.path.normcase(os.path.abspath(path))
+    with _locks_guard:
+        return _locks.setdefault(key, threading.Lock())
+
 
 def _describe(mask: np.ndarray, token: int) -> tuple[str, dict[str, Any]]:
     hit = _digests.get(token)
@@ -178,8 +187,17 @@ class PendingSave:
 
     def write(self) -> Path:
         """Write the sidecar (masks first, JSON last, then orphans removed); returns the
-        JSON path. Does not touch the live document: call ``doc.mark_saved(revision)``."""
+        JSON path. Does not touch the live document: call ``doc.mark_saved(revision)``.
+
+        Writes of one image are serialised (a lock per sidecar), so two threads can never
+        delete each other's mask files; the caller keeps saves in order (the last write
+        wins).
+        """
         jp = sidecar_path(self.image_path)
+        with _path_lock(jp):
+            return self._write(jp)
+
+    def _write(self, jp: Path) -> Path:
         folder = jp.parent
         old_ids: set[str] = set()
         try:

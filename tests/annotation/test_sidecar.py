@@ -214,3 +214,24 @@ def test_sidecar_masks_are_one_bit_pngs(doc: Document, image_file: Path) -> None
     for f in jp.parent.glob("*.png"):
         with Image.open(f) as im:
             assert im.mode == "1" and im.size == (64, 48)
+
+
+def test_concurrent_writes_leave_a_consistent_sidecar(doc: Document, image_file: Path) -> None:
+    import threading
+
+    h = annotated(doc)
+    a = doc.ids()[0]
+    pendings, expected = [], []
+    for i in range(4):
+        h.push(SetMask(a, blob(doc.shape, 10 + 8 * i, 20, 6)))
+        pendings.append(sidecar_mod.prepare_save(doc))
+        expected.append(doc.snapshot())
+    threads = [threading.Thread(target=p.write) for p in pendings]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    back = load_sidecar(image_file)  # every referenced mask file exists and is intact
+    assert any(
+        np.array_equal(back.get(a).mask, e.get(a).mask) for e in expected
+    )
