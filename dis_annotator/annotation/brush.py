@@ -36,7 +36,8 @@ def _segment_hits(
         px, py = ax + t * dx, ay + t * dy
     else:
         px, py = ax, ay
-    hit = (cx - px) ** 2 + (cy - py) ** 2 <= radius * radius
+    ex, ey = cx - px, cy - py
+    hit = ex * ex + ey * ey <= radius * radius
     return Rect(x0, y0, x1, y1), hit
 
 

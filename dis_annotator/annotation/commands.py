@@ -19,8 +19,8 @@ from typing import Any
 
 import numpy as np
 
-from dis_annotator.annotation.document import Change, Document, ObjectRecord
-from dis_annotator.annotation.geometry import EMPTY_RECT, Rect
+from dis_annotator.annotation.document import Change, Document, ObjectRecord, next_mask_token
+from dis_annotator.annotation.geometry import EMPTY_RECT, Rect, bbox_of
 from dis_annotator.annotation.packed import MaskPatch, PackedMask
 from dis_annotator.annotation.palette import Color
 from dis_annotator.engine.types import MaskOutput, Prompt
@@ -60,6 +60,11 @@ class Command:
         """Absorb ``other`` (already applied after ``self``); True when merged."""
         return False
 
+    def compact(self) -> int:
+        """Compress pixels kept raw (``compress=False``); returns bytes saved. Safe to call
+        from another thread while the command is undone/redone (see :class:`Compactor`)."""
+        return 0
+
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.text!r} {self.nbytes} B>"
 
@@ -76,7 +81,10 @@ def _strip(record: ObjectRecord) -> ObjectRecord:
 
 def _rebuild(proto: ObjectRecord, packed: PackedMask) -> ObjectRecord:
     return dataclasses.replace(
-        proto, mask=packed.unpack(), provenance=copy.deepcopy(proto.provenance)
+        proto,
+        mask=packed.unpack(),
+        provenance=copy.deepcopy(proto.provenance),
+        mask_token=next_mask_token(),
     )
 
 
@@ -84,8 +92,15 @@ class AddObject(Command):
     """Insert ``record`` at ``index`` (default: last). The first redo inserts the very
     record passed in, so a caller holding it sees the live object."""
 
-    def __init__(self, record: ObjectRecord, index: int | None = None, text: str | None = None):
+    def __init__(
+        self,
+        record: ObjectRecord,
+        index: int | None = None,
+        text: str | None = None,
+        compress: bool = True,
+    ):
         super().__init__()
+        self._compress = compress
         self.obj_id = record.id
         self.text = text or f"Add {record.label}"
         self._record: ObjectRecord | None = record
@@ -97,8 +112,7 @@ class AddObject(Command):
         index = len(doc.objects) if self._index is None else self._index
         if self._record is not None:
             record, self._record = self._record, None
-            self._packed = PackedMask.pack(doc.check_mask(record.mask))
-            record.mask = doc.check_mask(record.mask)
+            self._packed = PackedMask.pack(doc.check_mask(record.mask), self._compress)
         else:
             assert self._packed is not None
             record = _rebuild(self._proto, self._packed)
@@ -110,6 +124,10 @@ class AddObject(Command):
         doc.pop(self.obj_id)
         doc.changed(Change("objects", self.obj_id))
 
+    def compact(self) -> int:
+        packed = self._packed
+        return packed.compact() if packed is not None else 0
+
     @property
     def nbytes(self) -> int:
         if self._record is not None:
@@ -120,8 +138,9 @@ class AddObject(Command):
 class DeleteObject(Command):
     """Remove an object; undo puts it back at the same index with identical pixels."""
 
-    def __init__(self, obj_id: str, text: str | None = None):
+    def __init__(self, obj_id: str, text: str | None = None, compress: bool = True):
         super().__init__()
+        self._compress = compress
         self.obj_id = obj_id
         self.text = text or "Delete object"
         self._index: int | None = None
@@ -132,7 +151,7 @@ class DeleteObject(Command):
         index, record = doc.pop(self.obj_id)
         if self._proto is None:
             self._proto = _strip(record)
-            self._packed = PackedMask.pack(record.mask)
+            self._packed = PackedMask.pack(record.mask, self._compress)
             if self.text == "Delete object":
                 self.text = f"Delete {record.label}"
         self._index = index
@@ -142,6 +161,10 @@ class DeleteObject(Command):
         assert self._proto is not None and self._packed is not None and self._index is not None
         doc.insert(self._index, _rebuild(self._proto, self._packed))
         doc.changed(Change("objects", self.obj_id))
+
+    def compact(self) -> int:
+        packed = self._packed
+        return packed.compact() if packed is not None else 0
 
     @property
     def nbytes(self) -> int:
@@ -228,8 +251,9 @@ class MoveObject(Command):
 class _MaskEdit(Command):
     """Shared machinery: a list of patches applied forward on redo, backward on undo."""
 
-    def __init__(self, obj_id: str, text: str, merge_key: str | None):
+    def __init__(self, obj_id: str, text: str, merge_key: str | None, compress: bool):
         super().__init__()
+        self._compress = compress
         self.obj_id = obj_id
         self.text = text
         self.merge_key = merge_key
@@ -249,14 +273,18 @@ class _MaskEdit(Command):
         doc.changed(Change("mask", self.obj_id, None if rect.empty else rect))
 
     def _replay(self, doc: Document) -> None:
-        mask = doc.get(self.obj_id).mask
-        for p in self.patches:
-            p.apply_new(mask)
+        if not self.patches:
+            return
+        with doc.editing_mask(self.obj_id) as mask:
+            for p in list(self.patches):
+                p.apply_new(mask)
 
     def _rewind(self, doc: Document) -> None:
-        mask = doc.get(self.obj_id).mask
-        for p in reversed(self.patches):
-            p.apply_old(mask)
+        if not self.patches:
+            return
+        with doc.editing_mask(self.obj_id) as mask:
+            for p in reversed(list(self.patches)):
+                p.apply_old(mask)
 
     def _mergeable(self, other: Command) -> bool:
         return (
@@ -266,9 +294,12 @@ class _MaskEdit(Command):
             and getattr(other, "obj_id", None) == self.obj_id
         )
 
+    def compact(self) -> int:
+        return sum(p.compact() for p in list(self.patches))
+
     @property
     def nbytes(self) -> int:
-        return _BASE_BYTES + sum(p.nbytes for p in self.patches)
+        return _BASE_BYTES + sum(p.nbytes for p in list(self.patches))
 
 
 class SetMask(_MaskEdit):
@@ -290,8 +321,9 @@ class SetMask(_MaskEdit):
         stage_output: MaskOutput | None = None,
         text: str = "Segment",
         merge_key: str | None = None,
+        compress: bool = True,
     ):
-        super().__init__(obj_id, text, merge_key)
+        super().__init__(obj_id, text, merge_key, compress)
         self._pending: np.ndarray | None = new_mask
         self._stage_output = stage_output
         self._new_prompt = prompt
@@ -304,15 +336,20 @@ class SetMask(_MaskEdit):
         if not self._applied_once:
             self._applied_once = True
             if self._pending is not None:
-                patch = MaskPatch.between(obj.mask, doc.check_mask(self._pending))
+                new = doc.check_mask(self._pending)
                 self._pending = None
+                if np.may_share_memory(new, obj.mask):
+                    raise ValueError("SetMask needs a new array, not the object's live mask")
+                patch = MaskPatch.between(obj.mask, new, self._compress)
                 if patch is not None:
                     self.patches.append(patch)
+                    # write from the input, not the patch: no decompression on first apply
+                    with doc.editing_mask(self.obj_id) as mask:
+                        mask[patch.rect.slices] = new[patch.rect.slices]
             if self._new_prompt is not None:
                 self._old_prompt = obj.prompt
             if self._new_prov is not None:
                 self._old_prov = copy.deepcopy(obj.provenance)
-            self._replay(doc)
             if self._stage_output is not None:
                 obj.stage_output = dataclasses.replace(self._stage_output, mask=obj.mask)
                 self._stage_output = None
@@ -380,8 +417,6 @@ def _region_window(region: Region, shape: tuple[int, int]) -> tuple[Rect, np.nda
     full = np.asarray(region, dtype=bool)
     if full.shape != shape:
         raise ValueError(f"region is {full.shape} but masks are {shape}")
-    from dis_annotator.annotation.geometry import bbox_of
-
     rect = bbox_of(full)
     if rect is None:
         return EMPTY_RECT, np.zeros((0, 0), dtype=bool)
@@ -403,8 +438,9 @@ class PaintMask(_MaskEdit):
         value: bool,
         text: str | None = None,
         merge_key: str | None = None,
+        compress: bool = True,
     ):
-        super().__init__(obj_id, text or ("Brush" if value else "Eraser"), merge_key)
+        super().__init__(obj_id, text or ("Brush" if value else "Eraser"), merge_key, compress)
         self.value = bool(value)
         self._pending: Region | None = region
 
@@ -418,11 +454,14 @@ class PaintMask(_MaskEdit):
             if not rect.empty:
                 old = mask[rect.slices]
                 new = (old | window) if self.value else (old & ~window)
-                patch = MaskPatch.in_window(mask, rect, new)
+                patch = MaskPatch.in_window(mask, rect, new, self._compress)
                 if patch is not None:
                     self.patches.append(patch)
+                    with doc.editing_mask(self.obj_id) as writable:
+                        writable[rect.slices] = new
             self.obsolete = not self.patches
-        self._replay(doc)
+        else:
+            self._replay(doc)
         self._notify_mask(doc)
 
     def undo(self, doc: Document) -> None:

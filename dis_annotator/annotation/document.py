@@ -4,12 +4,19 @@ The H×W bool mask of each object is the truth; everything else (overlays, expor
 sidecars) is derived from it. Masks are edited **in place** by the commands in
 :mod:`dis_annotator.annotation.commands`, so a mask array handed out stays the live mask;
 take :meth:`Document.snapshot` before handing a document to another thread.
+
+Masks in a document are **read-only** numpy arrays: only :meth:`Document.editing_mask`
+(used by the commands) unlocks them, and it gives the mask a new ``mask_token``. An
+accidental ``obj.mask[...] = ...`` raises instead of silently corrupting the undo
+history, and the token lets the sidecar skip re-hashing unchanged masks.
 """
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import dataclasses
+import itertools
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -28,13 +35,31 @@ def new_object_id() -> str:
     return uuid.uuid4().hex[:12]
 
 
-@dataclass
+_tokens = itertools.count(1)
+
+
+def next_mask_token() -> int:
+    """A process-wide unique number: equal tokens mean identical mask content."""
+    return next(_tokens)
+
+
+def owned_mask(mask: np.ndarray) -> np.ndarray:
+    """``mask`` as a C-contiguous bool array owning its memory (copied when needed), so
+    its ``writeable`` flag can be toggled."""
+    m = np.asarray(mask)
+    if m.dtype == np.bool_ and m.flags.c_contiguous and m.flags.owndata:
+        return m
+    return np.array(m, dtype=bool, order="C", copy=True)
+
+
+@dataclass(eq=False)  # identity equality: comparing masks element-wise is never meant
 class ObjectRecord:
     """One object: its H×W bool mask (full resolution), how it was made, how it is shown.
 
     ``stage_output`` is runtime only (never saved): the last pipeline output for this
     object with ``mask`` aliased to the live mask, handed back as ``Request.previous``
     so a corrector continues from where it stopped. See :meth:`Document.previous_output`.
+    ``mask_token`` changes whenever the pixels change (see :meth:`Document.editing_mask`).
     """
 
     id: str
@@ -45,6 +70,7 @@ class ObjectRecord:
     prompt: Prompt = field(default_factory=Prompt)
     provenance: dict[str, Any] = field(default_factory=dict)
     stage_output: MaskOutput | None = None
+    mask_token: int = field(default_factory=next_mask_token, compare=False, repr=False)
 
     @property
     def area(self) -> int:
@@ -180,19 +206,22 @@ class Document:
             raise ValueError(f"mask is {m.shape[::-1]} but the image is {self.width}x{self.height}")
         return m if m.dtype == np.bool_ else m.astype(bool)
 
-    def previous_output(self, obj_id: str) -> MaskOutput | None:
+    def previous_output(self, obj_id: str, copy_mask: bool = True) -> MaskOutput | None:
         """What to pass as ``Request.previous`` for a follow-up prompt on ``obj_id``.
 
         The last stage output (its stage-private ``state``) with ``mask`` = the object's
         current mask (brush edits included); a plain ``MaskOutput`` of the current mask
-        when there is no stage output but pixels; None for an empty object.
+        when there is no stage output but pixels; None for an empty object. The mask is
+        a copy by default, because the request runs on another thread while the live
+        mask may be edited in place; ``copy_mask=False`` hands out the read-only live mask.
         """
         obj = self.get(obj_id)
+        if obj.stage_output is None and not obj.mask.any():
+            return None
+        mask = obj.mask.copy() if copy_mask else obj.mask
         if obj.stage_output is not None:
-            return dataclasses.replace(obj.stage_output, mask=obj.mask)
-        if obj.mask.any():
-            return MaskOutput(mask=obj.mask)
-        return None
+            return dataclasses.replace(obj.stage_output, mask=mask)
+        return MaskOutput(mask=mask)
 
     # -- change tracking ---------------------------------------------------------------
     @property
@@ -217,10 +246,29 @@ class Document:
 
     # -- raw edits (commands call these; they do not bump the revision) ------------------
     def insert(self, index: int, obj: ObjectRecord) -> None:
+        """Put ``obj`` at ``index``; its mask becomes an owned, read-only array."""
         if self.find(obj.id) is not None:
             raise ValueError(f"object {obj.id!r} is already in the document")
-        self.check_mask(obj.mask)
+        obj.mask = owned_mask(self.check_mask(obj.mask))
+        obj.mask.flags.writeable = False
+        # A fresh token: whatever happened to this record before, its pixels are new here.
+        obj.mask_token = next_mask_token()
         self.objects.insert(index, obj)
+
+    @contextlib.contextmanager
+    def editing_mask(self, obj_id: str) -> Iterator[np.ndarray]:
+        """The object's mask, writable inside the ``with`` block; gets a new token after.
+
+        For commands: a write here that is not recorded by a command is not undoable.
+        """
+        obj = self.get(obj_id)
+        mask = obj.mask
+        mask.flags.writeable = True
+        try:
+            yield mask
+        finally:
+            mask.flags.writeable = False
+            obj.mask_token = next_mask_token()
 
     def pop(self, obj_id: str) -> tuple[int, ObjectRecord]:
         i = self.index_of(obj_id)
@@ -236,12 +284,16 @@ class Document:
         doc.revision = self.revision
         doc.saved_revision = self.saved_revision
         for o in self.objects:
+            mask = o.mask.copy()
+            mask.flags.writeable = False
+            # same token: same pixels (lets a background save reuse cached digests)
             doc.objects.append(
                 dataclasses.replace(
                     o,
-                    mask=o.mask.copy(),
+                    mask=mask,
                     provenance=copy.deepcopy(o.provenance),
                     stage_output=None,
+                    mask_token=o.mask_token,
                 )
             )
         return doc

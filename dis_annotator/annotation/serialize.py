@@ -146,12 +146,13 @@ def document_from_json(
                     f"{where}: mask of object {o['id']!r} is {mask.shape[::-1]}, "
                     f"expected {doc.width}x{doc.height}"
                 )
-            doc.objects.append(
+            doc.insert(
+                len(doc.objects),
                 ObjectRecord(
                     id=str(o["id"]),
                     label=str(o["label"]),
                     color=tuple(int(c) for c in o["color"]),  # type: ignore[arg-type]
-                    mask=np.ascontiguousarray(mask, dtype=bool),
+                    mask=mask,
                     visible=bool(o.get("visible", True)),
                     prompt=prompt_from_json(o.get("prompt")),
                     provenance=dict(o.get("provenance") or {}),
