@@ -77,14 +77,15 @@ def test_failure_is_reported_and_the_thread_lives_on(qtbot, worker):
     assert results[0].mask.any()
 
 
-def _measure_stall(qtbot, w, box) -> tuple[float, float, int]:
-    """Longest heartbeat gap (ms) while one prompt runs end to end, the run time (s), beats."""
+def _measure_stall(qtbot, w, box) -> tuple[float, float, float, int]:
+    """While one prompt runs end to end: the longest heartbeat gap (wall ms), the most
+    UI-thread CPU time spent inside one gap (ms), the run time (s) and the beat count."""
     doc = w.controller.doc
     n = len(doc)
-    beats: list[float] = []
+    beats: list[tuple[float, float]] = []
     timer = QTimer()
     timer.setInterval(5)
-    timer.timeout.connect(lambda: beats.append(time.perf_counter()))
+    timer.timeout.connect(lambda: beats.append((time.perf_counter(), time.thread_time())))
     timer.start()
     qtbot.wait(50)
     t0 = time.perf_counter()
@@ -94,16 +95,21 @@ def _measure_stall(qtbot, w, box) -> tuple[float, float, int]:
     qtbot.wait(100)  # include applying the result, repainting and autosaving
     timer.stop()
     run_s = time.perf_counter() - t0
-    gaps = np.diff([b for b in beats if b >= t0 - 0.01])
-    return float(gaps.max() * 1000), run_s, len(gaps)
+    b = np.array([x for x in beats if x[0] >= t0 - 0.01])
+    gaps = np.diff(b, axis=0) * 1000
+    return float(gaps[:, 0].max()), float(gaps[:, 1].max()), run_s, len(gaps)
 
 
 def test_ui_never_stalls_while_the_pipeline_runs(qtbot, make_window, tmp_path):
     """Heartbeat every 5 ms on the UI thread while a slow (real) pipeline runs in the worker.
 
-    A blocking call on the UI thread shows up in every run; CPU contention from other
-    processes on a loaded machine does not. So the best of up to three runs must stay
-    under 100 ms, and every run's figure is printed.
+    Two figures per run: the longest wall-clock gap between beats (what the user feels)
+    and the most CPU time the UI thread itself spent inside one gap (work we put on the
+    UI thread, immune to other processes). The CPU figure must stay under 100 ms in every
+    run. The wall figure must too, for the best of up to three runs (CPU contention from
+    other processes is transient, a blocking call is not) — except on a machine so
+    overloaded (load average > 3 per core) that no program could meet it; then it is
+    printed, not asserted.
     """
     big = np.kron(scene(3)[0], np.ones((4, 4, 1), np.uint8))  # 1600×1200
     path = tmp_path / "big.png"
@@ -112,14 +118,20 @@ def test_ui_never_stalls_while_the_pipeline_runs(qtbot, make_window, tmp_path):
     assert w.open_path(path)
     wait_idle(qtbot, w)
     boxes = [((460, 300), (1200, 900)), ((450, 290), (1210, 910)), ((470, 310), (1190, 890))]
-    figures = []
+    walls = []
     for box in boxes:
-        longest, run_s, n = _measure_stall(qtbot, w, box)
-        figures.append(longest)
-        load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
-        print(f"\nUI stall: longest heartbeat gap {longest:.1f} ms over a {run_s * 1000:.0f} ms "
-              f"pipeline run ({n} beats, 5 ms timer, load average {load:.1f})")
+        wall, cpu, run_s, n = _measure_stall(qtbot, w, box)
+        walls.append(wall)
+        load = os.getloadavg()[0] if hasattr(os, "getloadavg") else 0.0
+        print(f"\nUI stall: longest heartbeat gap {wall:.1f} ms (UI-thread CPU in one gap "
+              f"{cpu:.1f} ms) over a {run_s * 1000:.0f} ms pipeline run ({n} beats, 5 ms timer, "
+              f"load average {load:.1f} on {os.cpu_count()} cores)")
         assert run_s > 0.3, "the pipeline must be slow enough for the measurement to mean something"
-        if longest < 100:
+        assert cpu < 100
+        if wall < 100:
             break
-    assert min(figures) < 100
+    overloaded = load > 3 * (os.cpu_count() or 1)
+    if not overloaded:
+        assert min(walls) < 100
+    else:
+        print(f"wall-clock figure not asserted: load average {load:.1f} on {os.cpu_count()} cores")
