@@ -178,7 +178,8 @@ class InferenceWorker(QThread):
         except Superseded:
             return
         except Exception as exc:  # noqa: BLE001 - shown in the UI; the thread lives on
-            traceback.print_exc()
+            if not isinstance(exc, ValueError):  # ValueError: an unusable prompt, not a bug
+                traceback.print_exc()
             if check():
                 self.failed.emit(req.object_id, req.generation, _message(exc), job.tag)
             return

@@ -38,7 +38,7 @@ def click(qtbot, window, x: float, y: float, button=Qt.MouseButton.LeftButton, s
 
 def idle(window) -> bool:
     c = window.controller
-    return not window.worker.busy() and not c._pending
+    return not window.worker.busy() and not c._pending and not window.canvas.overlay.busy()
 
 
 def wait_idle(qtbot, window, timeout: int = 20000) -> None:

@@ -109,8 +109,32 @@ def test_overlay_region_update_equals_full_rebuild():
     assert np.array_equal(ea[..., 3] > 0, edge_of(edited))
 
 
+def test_large_masks_are_built_in_the_background_with_the_same_pixels(qtbot):
+    rng = np.random.default_rng(1)
+    mask = np.zeros((1500, 2000), bool)  # 3 MP: above the background threshold
+    mask[200:1300, 300:1800] = rng.random((1100, 1500)) > 0.2
+    bg, fg = OverlayRenderer(), OverlayRenderer()
+    fg.async_pixels = 10**9
+    landed = []
+    bg.changed.connect(landed.append)
+    assert bg.set_mask("o", mask, (10, 20, 30)) is None and bg.busy()
+    mask[:] = False  # the document edits in place: the build must use its own copy
+    qtbot.waitUntil(lambda: not bg.busy(), timeout=10000)
+    mask[200:1300, 300:1800] = np.random.default_rng(1).random((1100, 1500)) > 0.2
+    fg.set_mask("o", mask, (10, 20, 30))
+    assert landed == [fg.layers["o"].rect]
+    assert np.array_equal(bg.layers["o"].fill, fg.layers["o"].fill)
+    assert np.array_equal(bg.layers["o"].edge, fg.layers["o"].edge)
+    # A newer update supersedes a build still in flight; removal voids it.
+    bg.set_mask("o", mask, (10, 20, 30))
+    bg.remove("o")
+    qtbot.wait(300)
+    assert "o" not in bg.layers and not bg.busy()
+
+
 def test_overlay_caches_only_the_bounding_box_and_grows():
     ov = OverlayRenderer()
+    ov.async_pixels = 10**9
     mask = np.zeros((4000, 6000), bool)
     mask[100:200, 300:500] = True
     ov.set_mask("o", mask, (0, 130, 200))

@@ -133,5 +133,5 @@ def test_ui_never_stalls_while_the_pipeline_runs(qtbot, make_window, tmp_path):
     overloaded = load > 3 * (os.cpu_count() or 1)
     if not overloaded:
         assert min(walls) < 100
-    else:
+    elif min(walls) >= 100:
         print(f"wall-clock figure not asserted: load average {load:.1f} on {os.cpu_count()} cores")

@@ -117,6 +117,7 @@ class CanvasView(QWidget):
         self.setMinimumSize(200, 150)
         self.pyramid: TilePyramid | None = None
         self.overlay = OverlayRenderer()
+        self.overlay.changed.connect(self.update_image_rect)
         self.scale = 1.0
         self.offset = QPointF(0, 0)
         self.listener = _SignalListener(self)
