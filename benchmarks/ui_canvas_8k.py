@@ -90,7 +90,7 @@ def main() -> None:
     print(f"repaint at fit with the object: {ms(view.repaint):.1f} ms")
 
     strokes = []
-    for i in range(99):
+    for _ in range(99):
         x0, y0 = rng.uniform(500, 7500), rng.uniform(500, 5500)
         pts = [(x0 + k * 6.0, y0 + k * 3.0) for k in range(40)]
         region = stroke_mask(doc.shape, pts, 20)
