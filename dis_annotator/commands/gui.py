@@ -28,13 +28,5 @@ def run(args: argparse.Namespace) -> int:
     except ImportError as exc:
         print(f"dis-annotator: the desktop app needs PySide6 ({exc})")
         return 1
-    factory = None
-    if args.engine is not None:
-        engine = args.engine
-
-        def factory():  # noqa: ANN202 - runs in the inference thread
-            from dis_annotator.engine.factory import build_pipeline
-
-            return build_pipeline(engine=engine)
-
+    factory = app.pipeline_factory(args.engine) if args.engine is not None else None
     return app.run(args.path, factory)

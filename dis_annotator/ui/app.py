@@ -23,14 +23,23 @@ def stylesheet() -> str:
         return ""  # the app works unstyled rather than not at all
 
 
-def pipeline_factory(settings: Settings) -> Callable[[], Pipeline]:
-    """Builds the pipeline in the inference thread (never import torch on the UI thread)."""
-    engine = settings.engine
+def pipeline_factory(engine: str = "auto") -> Callable[[], Pipeline]:
+    """Builds the pipeline in the inference thread (never import torch on the UI thread).
+
+    A learned engine that cannot load (missing or refused weights) falls back to the
+    classical stages; the first note says why, and the status bar shows it.
+    """
 
     def build() -> Pipeline:
+        from dis_annotator.engine.errors import WeightsError
         from dis_annotator.engine.factory import build_pipeline
 
-        return build_pipeline(engine=engine)  # type: ignore[arg-type]
+        try:
+            return build_pipeline(engine=engine)  # type: ignore[arg-type]
+        except (WeightsError, ImportError) as exc:  # ImportError: SAM stage not in this build
+            pipeline = build_pipeline(engine="classical")
+            pipeline.notes.insert(0, f"{engine} engine unavailable ({exc}); using the classical stages")
+            return pipeline
 
     return build
 
@@ -72,7 +81,7 @@ def run(path: str | None = None, factory: Callable[[], Pipeline] | None = None) 
 
     app = application()
     settings = Settings()
-    window = MainWindow(factory or pipeline_factory(settings), settings)
+    window = MainWindow(factory or pipeline_factory(settings.engine), settings)
     window.show()
     if path:
         window.open_path(Path(path))

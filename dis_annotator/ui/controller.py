@@ -69,6 +69,7 @@ class Controller(QObject):
         self.doc: Document | None = None
         self.image: ImageData | None = None
         self.selected: str | None = None
+        self.inference_error: str | None = None  # set when the pipeline could not start
         self._pending: dict[tuple[int, str], Prompt] = {}  # (doc, obj) -> prompt in flight
         self._listening: dict[int, object] = {}
         self._panel_timer = QTimer(self)
@@ -225,6 +226,9 @@ class Controller(QObject):
 
     def _submit(self, obj_id: str, prompt: Prompt, what: str) -> None:
         assert self.doc is not None and self.image is not None
+        if self.inference_error is not None:
+            self.message.emit(f"segmentation is unavailable ({self.inference_error}); the brush still works")
+            return
         doc = self.doc
         previous = doc.previous_output(obj_id) if what == "click" else None
         self._pending[(id(doc), obj_id)] = prompt

@@ -338,8 +338,11 @@ class MainWindow(QMainWindow):
         self.stages = rows
         self.device = device
         self.status.set_pipeline(rows, notes, device)
+        if notes and "unavailable" in notes[0]:
+            self.status.show_error(notes[0])
 
     def _pipeline_failed(self, message: str) -> None:
+        self.controller.inference_error = message
         self.status.set_activity("models unavailable")
         QMessageBox.critical(self, "Models", f"The segmentation pipeline could not start:\n{message}\n\n"
                              "You can still browse images and paint masks with the brush.")
