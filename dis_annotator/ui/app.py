@@ -6,8 +6,9 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+from PySide6.QtCore import QTimer
 from PySide6.QtGui import QColor, QPalette
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QWidget
 
 from dis_annotator.engine.pipeline import Pipeline
 from dis_annotator.resources import resource_path
@@ -75,6 +76,24 @@ def application(argv: list[str] | None = None) -> QApplication:
     return app  # type: ignore[return-value]
 
 
+def _close_on_signals(window: QWidget) -> None:
+    """Ctrl+C / SIGTERM close the window the normal way, so pending autosaves are flushed."""
+    import signal
+
+    def close(*_args: object) -> None:
+        window.close()
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        try:
+            signal.signal(sig, close)
+        except (ValueError, OSError):  # not the main thread, or unsupported here
+            return
+    # Python runs signal handlers only between bytecodes; let it in now and then.
+    timer = QTimer(window)
+    timer.timeout.connect(lambda: None)
+    timer.start(250)
+
+
 def run(path: str | None = None, factory: Callable[[], Pipeline] | None = None) -> int:
     """Open the app on ``path`` (an image or a folder); returns the exit code."""
     from dis_annotator.ui.main_window import MainWindow
@@ -83,6 +102,7 @@ def run(path: str | None = None, factory: Callable[[], Pipeline] | None = None) 
     settings = Settings()
     window = MainWindow(factory or pipeline_factory(settings.engine), settings)
     window.show()
+    _close_on_signals(window)
     if path:
         window.open_path(Path(path))
     elif settings.last_folder and Path(settings.last_folder).is_dir():

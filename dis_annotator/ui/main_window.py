@@ -213,6 +213,7 @@ class MainWindow(QMainWindow):
         if opened.warning:
             self.status.show_error(opened.warning)
         self.controller.show(opened.doc, opened.rgb)
+        self.canvas.setFocus()  # Space+drag and the single-key tools work at once
         self.files.set_current(index)
         self._release_docs()
         h, w = opened.rgb.shape[:2]
