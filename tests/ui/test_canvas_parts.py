@@ -218,3 +218,32 @@ def test_unreadable_image_is_a_message_not_a_crash(qtbot, make_window, images, m
     # Still on the good image, still usable.
     assert w.session.index == good and w.controller.doc.image_path == images[0]
     assert w.show_index(good + 1) is True
+
+
+@pytest.mark.gui
+def test_wheel_zooms_at_the_cursor_and_space_drag_pans(qtbot, make_window, images):
+    from PySide6.QtCore import QPoint as P
+    from PySide6.QtGui import QWheelEvent
+    from PySide6.QtWidgets import QApplication
+
+    w = make_window()
+    w.open_path(images[0])
+    c = w.canvas
+    pos = QPointF(250, 180)
+    before_px = c.to_image(pos)
+    scale = c.scale
+    wheel = QWheelEvent(pos, c.mapToGlobal(pos), P(0, 0), P(0, 240), Qt.MouseButton.NoButton,
+                        Qt.KeyboardModifier.NoModifier, Qt.ScrollPhase.NoScrollPhase, False)
+    QApplication.sendEvent(c, wheel)
+    assert c.scale > scale
+    after_px = c.to_image(pos)
+    assert abs(after_px.x() - before_px.x()) < 1e-6 and abs(after_px.y() - before_px.y()) < 1e-6
+
+    off = c.offset
+    qtbot.keyPress(c, Qt.Key.Key_Space)
+    qtbot.mousePress(c, Qt.MouseButton.LeftButton, pos=P(200, 200))
+    qtbot.mouseMove(c, P(240, 230))
+    qtbot.mouseRelease(c, Qt.MouseButton.LeftButton, pos=P(240, 230))
+    qtbot.keyRelease(c, Qt.Key.Key_Space)
+    assert (c.offset.x() - off.x(), c.offset.y() - off.y()) == (40, 30)
+    assert len(w.controller.doc) == 0  # panning drew no box

@@ -134,3 +134,27 @@ def test_switching_images_keeps_everything_and_export_all(qtbot, make_window, im
     assert np.array_equal(read_mask_png(out / "img2.png"), second)
     assert np.array_equal(read_mask_png(out / "img1_obj1.png"), first)
     assert not (out / "img3.png").exists()  # no annotation, nothing written
+
+
+def test_export_all_can_be_cancelled(qtbot, make_window, images):
+    from dis_annotator.ui.export import ExportAllJob, ExportItem
+
+    w = make_window()
+    w.open_path(images[0])
+    segment(qtbot, w)
+    job = w.export_all()
+    from PySide6.QtWidgets import QPushButton
+
+    w.export_dialog.findChild(QPushButton).click()  # the dialog's Cancel button reaches the job
+    assert job._cancel.is_set()
+    qtbot.waitUntil(lambda: w.export_job is None, timeout=20000)
+    # A cancelled job stops before the next image and says so.
+    doc = w.controller.doc.snapshot()
+    items = [ExportItem(p, p.relative_to(p.parent), doc) for p in images]
+    outcome = []
+    late = ExportAllJob(items, images[0].parent / "elsewhere", cutouts=False)
+    late.finished_with.connect(lambda n, errors, cancelled: outcome.append((n, cancelled)))
+    late.cancel()
+    late.run()  # synchronously, in this thread
+    assert outcome == [(0, True)]
+    assert not (images[0].parent / "elsewhere").exists()
