@@ -1,8 +1,10 @@
 """Per-metric time per image at 1024² and 2048² on DIS-like synthetic masks.
 
-Run: python benchmarks/metrics_speed.py [--sizes 1024 2048] [--images 5]
+Run: python benchmarks/metrics_speed.py [--sizes 1024 2048] [--images 5] [--folder 8]
 Prints milliseconds per image (mean and median over the images) for each measure, the
-GT skeleton (HCE's slow, cacheable part), HCE with a cached skeleton and HCE from scratch.
+GT skeleton (HCE's slow, cacheable part), HCE with a cached skeleton and HCE from scratch;
+with ``--folder N`` also the wall time of ``evaluate_pairs`` over N 1024² PNG pairs with
+1 and 2 worker processes, with a cold and a warm skeleton cache.
 """
 
 from __future__ import annotations
@@ -63,6 +65,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sizes", type=int, nargs="+", default=[1024, 2048])
     ap.add_argument("--images", type=int, default=5)
+    ap.add_argument("--folder", type=int, default=0, metavar="N")
     args = ap.parse_args()
     cv2.setNumThreads(1)  # per-image cost on one core; parallelism comes from --workers
     print(f"ms per image, {args.images} images per size, one thread (cv2.setNumThreads(1))")
@@ -90,6 +93,31 @@ def main() -> None:
             print(f"  {name:28s} mean {statistics.mean(ms):8.1f}  median {statistics.median(ms):8.1f}")
         pred, gt = dis_like_pair(size, 0)
         print(f"  (example HCE of the synthetic prediction: {hce(pred, gt)})")
+    if args.folder:
+        folder_eval(args.folder)
+
+
+def folder_eval(n: int) -> None:
+    import tempfile
+
+    from dis_annotator.metrics.batch import evaluate_pairs
+
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        pairs = []
+        for i in range(n):
+            pred, gt = dis_like_pair(1024, 100 + i)
+            cv2.imwrite(str(root / f"p{i}.png"), pred)
+            cv2.imwrite(str(root / f"g{i}.png"), gt)
+            pairs.append((f"{i}", root / f"p{i}.png", root / f"g{i}.png"))
+        print(f"\nfolder evaluation, {n} pairs at 1024x1024 (wall time per image):")
+        for workers in (1, 2):
+            cache = root / f"ske{workers}"
+            for label in ("cold cache", "warm cache"):
+                t0 = time.perf_counter()
+                evaluate_pairs(pairs, workers=workers, skeleton_dir=cache)
+                ms = (time.perf_counter() - t0) * 1000 / n
+                print(f"  workers={workers} {label:10s} {ms:8.1f} ms/image")
 
 
 if __name__ == "__main__":

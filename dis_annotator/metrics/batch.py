@@ -100,11 +100,16 @@ def evaluate_pairs(
     return ev, results
 
 
+def _init_worker() -> None:
+    # one OpenCV thread per process: the processes are the parallelism
+    cv2.setNumThreads(1)
+
+
 def _map(jobs: list[_Job], workers: int) -> Iterable[PairResult]:
     workers = max(1, min(workers, len(jobs), os.cpu_count() or 1))
     if workers == 1:
         yield from map(_score_job, jobs)
         return
     ctx = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_worker) as pool:
         yield from pool.map(_score_job, jobs, chunksize=max(1, len(jobs) // (workers * 8)))
