@@ -4,14 +4,15 @@ Layout (as distributed, and as :mod:`synth` writes it)::
 
     ROOT/DIS-TR/im/<stem>.jpg    ROOT/DIS-TR/gt/<stem>.png
     ROOT/DIS-VD/...              ROOT/DIS-TE1/ … ROOT/DIS-TE4/...
-    ROOT/<subset>/coarse/<stem>_c<k>.png   (written by ``dis-annotator data coarse-masks``)
+    ROOT/<subset>/coarse/<stem>_<k>.png    (written by ``dis-annotator data coarse-masks``)
     ROOT/<subset>/coarse/index.json
 
 Enrichment (DIS-SAM §III-D, official code): the GT splits into 8-connected components;
 components under ``min_fraction`` (0.4 %) of the image are dropped; when two or more
 remain, the whole GT *and* each component become samples, otherwise the whole GT alone.
 Sample ``k`` of an image is ``enrich_components(gt)[k]`` — a pure function of the GT,
-so the coarse mask ``<stem>_c<k>.png`` always refers to the same target.
+so the coarse mask ``<stem>_<k>.png`` always refers to the same target (full image
+resolution, 8-bit probability; ``refiner_data`` reads exactly this name).
 """
 
 from __future__ import annotations
@@ -136,7 +137,7 @@ def coarse_dir(root: str | os.PathLike[str], subset: str) -> Path:
 
 def coarse_path(root: str | os.PathLike[str], subset: str, stem: str, k: int) -> Path:
     """PNG of the coarse mask for sample ``k`` (``enrich_components(gt)[k]``) of ``stem``."""
-    return coarse_dir(root, subset) / f"{stem}_c{k}.png"
+    return coarse_dir(root, subset) / f"{stem}_{k}.png"
 
 
 def read_coarse(path: str | os.PathLike[str]) -> np.ndarray:

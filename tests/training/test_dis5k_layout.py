@@ -101,7 +101,7 @@ def test_binarize_and_box_conventions(tmp_path: Path) -> None:
     with pytest.raises(ValueError):
         component_box(np.zeros((4, 4), bool))
     p = coarse_path(tmp_path, "DIS-TR", "img7", 2)
-    assert p == tmp_path / "DIS-TR" / "coarse" / "img7_c2.png"
+    assert p == tmp_path / "DIS-TR" / "coarse" / "img7_2.png"
     p.parent.mkdir(parents=True)
     cv2.imwrite(str(p), np.array([[0, 255, 128]], np.uint8))
     np.testing.assert_allclose(read_coarse(p), [[0.0, 1.0, 128 / 255]], rtol=1e-6)
