@@ -165,9 +165,9 @@ def _distractor_coverage(rng: np.random.Generator, size: tuple[int, int]) -> np.
 def add_distractors(
     rng: np.random.Generator, bg: np.ndarray, lookalike: np.ndarray, cols: list[np.ndarray]
 ) -> np.ndarray:
-    """Composite 1–3 layers of thin clutter into ``bg``; colours often ``lookalike``'s."""
+    """Composite 1–2 layers of thin clutter into ``bg``; colours often ``lookalike``'s."""
     h, w = bg.shape[:2]
-    for _ in range(int(rng.integers(1, 4))):
+    for _ in range(int(rng.integers(1, 3))):
         a = _distractor_coverage(rng, (w, h))
         if rng.random() < 0.35:  # out of focus: the object is sharp, the clutter is not
             a = cv2.GaussianBlur(a, (0, 0), rng.uniform(1.0, 3.0)) * rng.uniform(1.0, 2.0)
