@@ -36,6 +36,11 @@ def test_layout_counts_and_pairs(tmp_path: Path) -> None:
     assert {"split", "kind", "box", "background"} <= set(rec)
 
 
+def test_rejects_non_dis5k_subset_names(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="unknown subsets"):
+        write_dataset(tmp_path, 2, splits={"train": 1.0})
+
+
 def test_deterministic_for_a_seed(tmp_path: Path) -> None:
     write_dataset(tmp_path / "a", 4, seed=11, size=(64, 64), splits={"DIS-TR": 1.0})
     write_dataset(tmp_path / "b", 4, seed=11, size=(64, 64), splits={"DIS-TR": 1.0})

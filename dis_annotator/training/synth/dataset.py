@@ -17,6 +17,7 @@ import cv2
 import numpy as np
 
 from dis_annotator.io import atomic_write_bytes, atomic_write_text, write_mask_png
+from dis_annotator.training.dis5k import SUBSETS
 from dis_annotator.training.synth.sample import generate_sample
 
 DEFAULT_SPLITS: dict[str, float] = {"DIS-TR": 0.8, "DIS-VD": 0.1, "DIS-TE1": 0.1}
@@ -54,6 +55,8 @@ def write_dataset(
     the same names are overwritten; other files are left alone.
     """
     splits = dict(DEFAULT_SPLITS if splits is None else splits)
+    if unknown := [k for k in splits if k not in SUBSETS]:
+        raise ValueError(f"unknown subsets {unknown}; DIS5K subsets are {', '.join(SUBSETS)}")
     counts = split_counts(n, splits)
     out = Path(out_dir)
     # shuffle which indices land in which split, so kinds do not cluster by index
