@@ -43,6 +43,9 @@ KINDS: tuple[str, ...] = tuple(DRAWERS)
 
 # objects smaller than this fraction of the image are redrawn (a DIS image shows its object)
 _MIN_FRACTION = 0.003
+# share of images with a second object: the GT then has several components, so GT
+# enrichment yields per-object samples whose box must select one object of two
+P_SECOND_OBJECT = 0.25
 
 
 @dataclass
@@ -67,6 +70,16 @@ def _region(rng: np.random.Generator, w: int, h: int) -> Region:
     return (cx, cy, rx, ry)
 
 
+def _second_region(rng: np.random.Generator, w: int, h: int, first: Region) -> Region:
+    """A smaller region as far from ``first`` as 8 random tries allow (may still touch)."""
+    rx, ry = w * rng.uniform(0.1, 0.2), h * rng.uniform(0.1, 0.2)
+    cand = np.stack([rng.uniform(rx, w - rx, 8), rng.uniform(ry, h - ry, 8)], 1)
+    fx, fy, frx, fry = first
+    d = ((cand[:, 0] - fx) / (frx + rx)) ** 2 + ((cand[:, 1] - fy) / (fry + ry)) ** 2
+    cx, cy = cand[int(np.argmax(d))]
+    return (float(cx), float(cy), rx, ry)
+
+
 def _draw_object(
     rng: np.random.Generator, size: tuple[int, int], kinds: Sequence[str]
 ) -> tuple[np.ndarray, str]:
@@ -74,7 +87,11 @@ def _draw_object(
     for _ in range(20):
         kind = str(kinds[int(rng.integers(len(kinds)))])
         cv = Canvas(size, scale=2)
-        DRAWERS[kind](rng, cv, _region(rng, w, h))
+        region = _region(rng, w, h)
+        DRAWERS[kind](rng, cv, region)
+        if rng.random() < P_SECOND_OBJECT:  # a second, separate object (GT enrichment, prompts)
+            other = str(kinds[int(rng.integers(len(kinds)))])
+            DRAWERS[other](rng, cv, _second_region(rng, w, h, region))
         alpha = cv.coverage()
         if np.count_nonzero(alpha > 0.5) >= _MIN_FRACTION * w * h:
             return alpha, kind
@@ -126,7 +143,9 @@ def generate_sample(
 ) -> SynthSample:
     """One DIS-like image with exact GT; ``size`` is (width, height) in pixels.
 
-    ``kinds`` restricts the object kinds (default: all of :data:`KINDS`).
+    ``kinds`` restricts the object kinds (default: all of :data:`KINDS`). A quarter of
+    the images hold a second, smaller object elsewhere (also GT); ``kind`` names the
+    main one.
     """
     kinds = list(KINDS if kinds is None else kinds)
     unknown = [k for k in kinds if k not in DRAWERS]
