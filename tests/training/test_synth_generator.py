@@ -71,3 +71,10 @@ def test_rejects_unknown_kinds_and_tiny_sizes() -> None:
         generate_sample(rng, kinds=["teapot"])
     with pytest.raises(ValueError, match="too small"):
         generate_sample(rng, size=(16, 16))
+
+
+@pytest.mark.parametrize("size", [(32, 32), (48, 96), (300, 120)])
+def test_small_and_odd_sizes_work(size: tuple[int, int]) -> None:
+    for i in range(10):
+        s = generate_sample(np.random.default_rng([99, i, size[0]]), size)
+        assert s.image.shape == (size[1], size[0], 3) and s.gt.any()

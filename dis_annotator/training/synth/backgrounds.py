@@ -72,7 +72,8 @@ def _photo_bg(rng: np.random.Generator, h: int, w: int, cols: list[np.ndarray]) 
     blobs = np.zeros((h // q + 1, w // q + 1), np.float32)
     for _ in range(int(rng.integers(0, 25))):
         c = (int(rng.uniform(0, w) / q), int(rng.uniform(0, h) / q))
-        r = int(rng.uniform(3, 0.08 * max(h, w)) / q) + 1
+        big = 0.08 * max(h, w)
+        r = int(rng.uniform(min(3.0, big / 2), big) / q) + 1
         cv2.circle(blobs, c, r, float(rng.uniform(0.2, 1)), -1, cv2.LINE_AA)
     blobs = cv2.GaussianBlur(blobs, (0, 0), rng.uniform(2, 8) / q)
     blobs = cv2.resize(blobs, (w, h), interpolation=cv2.INTER_LINEAR)
