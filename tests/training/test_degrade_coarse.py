@@ -84,3 +84,13 @@ def test_iou_with_gt_is_in_a_sam_like_band_on_synthetic_objects() -> None:
     # coarse, not useless: thin objects keep roughly half their pixels, never all
     assert 0.25 < np.mean(ious) < 0.8
     assert max(ious) < 0.97
+
+
+def test_large_views_work_at_reduced_resolution_with_the_same_geometry() -> None:
+    # a 2400 px image is degraded at 1024 internally; a solid disc must still come back
+    gt = np.zeros((1800, 2400), np.uint8)
+    cv2.circle(gt, (1200, 900), 400, 255, -1)
+    cfg = CoarseConfig(p_chunks=0.0, p_blobs=0.0, p_fill=0.0)
+    out = sam_like_coarse(gt, np.random.default_rng(0), cfg)
+    assert out.shape == gt.shape
+    assert _iou(out > 0.5, gt > 0) > 0.95
