@@ -38,6 +38,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                         "lattice, text, lace, creature)")
     p.add_argument("--splits", default=None,
                    help="fractions per subset, e.g. DIS-TR=0.8,DIS-VD=0.1,DIS-TE1=0.1 (default)")
+    p.add_argument("--workers", type=int, default=1,
+                   help="processes generating in parallel (same files for any value)")
     p.set_defaults(func=run_synth)
 
     c = sub.add_parser("coarse-masks",
@@ -81,7 +83,8 @@ def run_synth(args: argparse.Namespace) -> int:
     try:
         splits = _parse_splits(args.splits)
         counts = write_dataset(args.out, args.n, seed=args.seed, size=tuple(args.size),
-                               splits=splits, kinds=kinds, progress=True)
+                               splits=splits, kinds=kinds, progress=True,
+                               workers=max(1, args.workers))
     except ValueError as exc:
         print(f"error: {exc}")
         return EXIT_USAGE

@@ -47,6 +47,9 @@ def test_deterministic_for_a_seed(tmp_path: Path) -> None:
     write_dataset(tmp_path / "c", 4, seed=12, size=(64, 64), splits={"DIS-TR": 1.0})
     assert _files(tmp_path / "a") == _files(tmp_path / "b")
     assert _files(tmp_path / "a") != _files(tmp_path / "c")
+    # worker processes write exactly the same files
+    write_dataset(tmp_path / "d", 4, seed=11, size=(64, 64), splits={"DIS-TR": 1.0}, workers=2)
+    assert _files(tmp_path / "a") == _files(tmp_path / "d")
 
 
 def test_split_counts() -> None:
