@@ -117,6 +117,35 @@ def main() -> None:
     redo_all = (time.perf_counter() - t) * 1000
     print(f"undo all {stack.count()}: {undo_all:.0f} ms, redo all: {redo_all:.0f} ms")
     app.processEvents()
+    switch_times(rgb)
+
+
+def switch_times(rgb: np.ndarray) -> None:
+    """Opening the next 8K JPEG cold vs decoded in the background (Session.preload)."""
+    import tempfile
+
+    from PIL import Image
+
+    from dis_annotator.ui.session import Session
+
+    with tempfile.TemporaryDirectory() as d:
+        for i in range(3):
+            Image.fromarray(np.roll(rgb, i * 500, axis=1)).save(Path(d) / f"p{i}.jpg", quality=90)
+        s = Session()
+        s.open_path(Path(d))
+        t = time.perf_counter()
+        s.open(0)
+        cold = (time.perf_counter() - t) * 1000
+        s.preload(s.next_path(0))
+        time.sleep(3)  # the user looks at the image meanwhile
+        t = time.perf_counter()
+        s.open(1)
+        warm = (time.perf_counter() - t) * 1000
+        t = time.perf_counter()
+        s.open(0)
+        back = (time.perf_counter() - t) * 1000
+    print(f"open 8K JPEG + document on the UI thread: cold {cold:.0f} ms, preloaded next {warm:.0f} ms, "
+          f"back to previous {back:.0f} ms")
 
 
 if __name__ == "__main__":

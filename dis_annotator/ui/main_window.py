@@ -220,6 +220,7 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(f"{opened.path.name} ({w}×{h}) — {index + 1}/{len(self.session.images)} — dis-annotator")
         self.worker.prepare(self.controller.image)
         nxt = self.session.next_path(index)
+        self.session.preload(nxt)
         self.worker.prefetch(nxt)
         return True
 

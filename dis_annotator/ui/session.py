@@ -7,6 +7,7 @@ the UI: an unreadable image yields an error message instead.
 
 from __future__ import annotations
 
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -44,6 +45,25 @@ class Session:
         self.index = -1
         self.docs: dict[Path, Document] = {}
         self.root: Path | None = None
+        # Decoding an 8K JPEG takes a few hundred ms: the next image is decoded in the
+        # background, and the current and previous ones stay decoded (D/A flips back).
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="preload")
+        self._preload: tuple[Path, Future] | None = None
+        self._pixels: dict[Path, np.ndarray] = {}
+
+    def preload(self, path: Path | None) -> None:
+        """Start decoding ``path`` in the background (None: nothing)."""
+        if path is None or path in self._pixels or (self._preload and self._preload[0] == path):
+            return
+        self._preload = (path, self._pool.submit(load_image, path))
+
+    def _pixels_of(self, path: Path) -> np.ndarray:
+        if path in self._pixels:
+            return self._pixels[path]
+        if self._preload is not None and self._preload[0] == path:
+            future, self._preload = self._preload[1], None
+            return future.result()  # raises ImageLoadError like load_image
+        return load_image(path)
 
     @property
     def images(self) -> list[Path]:
@@ -56,6 +76,8 @@ class Session:
         self.root = path if path.is_dir() else path.parent
         self.index = -1
         self.docs.clear()
+        self._pixels.clear()
+        self._preload = None
         return self.list.current_index
 
     def next_path(self, index: int) -> Path | None:
@@ -68,7 +90,10 @@ class Session:
     def open(self, index: int) -> Opened:
         """Load image ``index`` and its document; raises :class:`ImageLoadError`."""
         path = self.images[index]
-        rgb = load_image(path)
+        rgb = self._pixels_of(path)
+        current = self.current_path
+        self._pixels = {p: a for p, a in self._pixels.items() if p == current}
+        self._pixels[path] = rgb
         h, w = rgb.shape[:2]
         doc = self.docs.get(path)
         warning = None
