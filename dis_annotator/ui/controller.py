@@ -107,12 +107,12 @@ class Controller(QObject):
     def has_pending(self, doc: Document) -> bool:
         return any(key[0] == id(doc) for key in self._pending)
 
-    def show(self, doc: Document | None, rgb: np.ndarray | None) -> None:
+    def show(self, doc: Document | None, rgb: np.ndarray | None, levels: list[np.ndarray] | None = None) -> None:
         """Make ``doc`` (with its pixels ``rgb``) the document on screen."""
         self.doc = doc
         self.image = ImageData(rgb, name=str(doc.image_path)) if (doc is not None and rgb is not None) else None
         self.selected = None
-        self.canvas.set_image(rgb)
+        self.canvas.set_image(rgb, levels)
         self.histories.activate(doc)
         if doc is not None:
             self.watch(doc)

@@ -212,7 +212,7 @@ class MainWindow(QMainWindow):
             return False
         if opened.warning:
             self.status.show_error(opened.warning)
-        self.controller.show(opened.doc, opened.rgb)
+        self.controller.show(opened.doc, opened.rgb, opened.levels)
         self.canvas.setFocus()  # Space+drag and the single-key tools work at once
         self.files.set_current(index)
         self._release_docs()

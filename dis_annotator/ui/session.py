@@ -37,6 +37,21 @@ class Opened:
     rgb: np.ndarray
     doc: Document
     warning: str | None = None
+    levels: list[np.ndarray] | None = None  # display pyramid, when decoded ahead
+
+
+@dataclass
+class Pixels:
+    rgb: np.ndarray
+    levels: list[np.ndarray] | None
+
+
+def _decode(path: Path) -> Pixels:
+    """Background decode: the pixels and their display pyramid (both Qt-free)."""
+    from dis_annotator.ui.canvas.view import pyramid_levels
+
+    rgb = load_image(path)
+    return Pixels(rgb, pyramid_levels(rgb))
 
 
 class Session:
@@ -49,21 +64,21 @@ class Session:
         # background, and the current and previous ones stay decoded (D/A flips back).
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="preload")
         self._preload: tuple[Path, Future] | None = None
-        self._pixels: dict[Path, np.ndarray] = {}
+        self._pixels: dict[Path, Pixels] = {}
 
     def preload(self, path: Path | None) -> None:
         """Start decoding ``path`` in the background (None: nothing)."""
         if path is None or path in self._pixels or (self._preload and self._preload[0] == path):
             return
-        self._preload = (path, self._pool.submit(load_image, path))
+        self._preload = (path, self._pool.submit(_decode, path))
 
-    def _pixels_of(self, path: Path) -> np.ndarray:
+    def _pixels_of(self, path: Path) -> Pixels:
         if path in self._pixels:
             return self._pixels[path]
         if self._preload is not None and self._preload[0] == path:
             future, self._preload = self._preload[1], None
             return future.result()  # raises ImageLoadError like load_image
-        return load_image(path)
+        return _decode(path)
 
     @property
     def images(self) -> list[Path]:
@@ -90,10 +105,11 @@ class Session:
     def open(self, index: int) -> Opened:
         """Load image ``index`` and its document; raises :class:`ImageLoadError`."""
         path = self.images[index]
-        rgb = self._pixels_of(path)
+        pixels = self._pixels_of(path)
         current = self.current_path
         self._pixels = {p: a for p, a in self._pixels.items() if p == current}
-        self._pixels[path] = rgb
+        self._pixels[path] = pixels
+        rgb = pixels.rgb
         h, w = rgb.shape[:2]
         doc = self.docs.get(path)
         warning = None
@@ -102,7 +118,7 @@ class Session:
             self.docs[path] = doc
         self.index = index
         self.list.set_current(index)
-        return Opened(index, path, rgb, doc, warning)
+        return Opened(index, path, rgb, doc, warning, pixels.levels)
 
     def release(self, keep: set[Path]) -> list[Document]:
         """Forget saved documents not in ``keep``; returns the dropped ones."""

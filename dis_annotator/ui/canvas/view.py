@@ -47,15 +47,21 @@ _BUTTONS = {Qt.MouseButton.LeftButton: LEFT, Qt.MouseButton.RightButton: RIGHT, 
 _CURSORS = {"cross": Qt.CursorShape.CrossCursor, "brush": Qt.CursorShape.BlankCursor, "arrow": Qt.CursorShape.ArrowCursor}
 
 
+def pyramid_levels(rgb: np.ndarray) -> list[np.ndarray]:
+    """``rgb`` (H×W×3 uint8) and its halvings down to ≤ 512 px; Qt-free, any thread."""
+    levels = [np.ascontiguousarray(rgb)]
+    img = levels[0]
+    while max(img.shape[:2]) > TILE // 2:
+        img = cv2.resize(img, (max(1, img.shape[1] // 2), max(1, img.shape[0] // 2)), interpolation=cv2.INTER_AREA)
+        levels.append(img)
+    return levels
+
+
 class TilePyramid:
     """Lazily built ``QPixmap`` tiles of an H×W×3 uint8 image at power-of-two levels."""
 
-    def __init__(self, rgb: np.ndarray) -> None:
-        self.levels: list[np.ndarray] = [np.ascontiguousarray(rgb)]
-        img = self.levels[0]
-        while max(img.shape[:2]) > TILE // 2:
-            img = cv2.resize(img, (max(1, img.shape[1] // 2), max(1, img.shape[0] // 2)), interpolation=cv2.INTER_AREA)
-            self.levels.append(img)
+    def __init__(self, rgb: np.ndarray, levels: list[np.ndarray] | None = None) -> None:
+        self.levels: list[np.ndarray] = levels if levels is not None else pyramid_levels(rgb)
         self._tiles: dict[tuple[int, int, int], QPixmap] = {}
 
     @property
@@ -131,8 +137,9 @@ class CanvasView(QWidget):
         self._fitted = True
 
     # --- image ---------------------------------------------------------------------
-    def set_image(self, rgb: np.ndarray | None) -> None:
-        self.pyramid = TilePyramid(rgb) if rgb is not None else None
+    def set_image(self, rgb: np.ndarray | None, levels: list[np.ndarray] | None = None) -> None:
+        """Show ``rgb``; ``levels`` = :func:`pyramid_levels` of it when already computed."""
+        self.pyramid = TilePyramid(rgb, levels) if rgb is not None else None
         self.overlay.clear(rgb.shape[:2] if rgb is not None else (0, 0))
         self.points = []
         self.tool.cancel()
