@@ -94,3 +94,22 @@ def test_new_object_delete_rename_and_escape(qtbot, make_window, images):
     assert len(doc) == 0
     key(qtbot, w, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     assert doc.objects[0].label == "lemon"
+
+
+def test_coarse_result_is_shown_first_then_replaced_by_the_refined_one(qtbot, make_window, images):
+    w = make_window()
+    w.open_path(images[0])
+    shown = []
+    previews = []
+    w.controller.result_shown.connect(lambda prov, partial: shown.append(partial))
+    w.worker.partial.connect(lambda r, tag: previews.append(tag.obj_id in w.canvas.overlay.previews))
+    drag(qtbot, w, (115, 75), (300, 225))
+    doc = w.controller.doc
+    qtbot.waitUntil(lambda: doc.objects[0].mask.any(), timeout=20000)
+    wait_idle(qtbot, w)
+    assert shown == [True, False]
+    assert previews == [True]  # the coarse mask was on screen as a preview layer
+    assert doc.objects[0].id not in w.canvas.overlay.previews  # the preview gave way
+    # One undo step for the result (the coarse preview is not a step): undo → empty mask.
+    key(qtbot, w, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert not doc.objects[0].mask.any()
