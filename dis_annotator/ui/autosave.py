@@ -1,7 +1,8 @@
 """Autosave: every change is written to the image's sidecar, off the UI thread.
 
-After each change the document is snapshotted (a memcpy of its masks) on the UI thread
-and the snapshot is written atomically by one background writer thread, in order.
+After each change, ``prepare_save`` captures the save on the UI thread (metadata, plus a
+copy of only the masks not yet on disk) and one background writer thread writes it
+atomically, in order.
 Changes that arrive in the same event-loop turn are coalesced into one write. Switching
 image or closing the window calls :meth:`flush`, which waits for the writer, so no edit
 is ever dropped (docs/adr/0072).
@@ -14,13 +15,12 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from dis_annotator.annotation.document import Document
+from dis_annotator.annotation.sidecar import PendingSave, prepare_save
 
 
-def save_sidecar(doc: Document) -> object:
-    from dis_annotator.annotation.sidecar import save_sidecar as save
-
+def _prepare(doc: Document) -> PendingSave:
     # A sidecar of other pixels (the image was replaced) is renamed aside, not lost.
-    return save(doc, replace_mismatched=True)
+    return prepare_save(doc, replace_mismatched=True)
 
 
 class Autosaver(QObject):
@@ -52,17 +52,16 @@ class Autosaver(QObject):
         for doc in docs:
             if not doc.dirty:
                 continue
-            snap = doc.snapshot()
-            self._futures.append(self._pool.submit(self._write, doc, snap))
+            self._futures.append(self._pool.submit(self._write, doc, _prepare(doc)))
         self._futures = [f for f in self._futures if not f.done()]
 
-    def _write(self, doc: Document, snap: Document) -> None:
+    def _write(self, doc: Document, pending: PendingSave) -> None:
         try:
-            save_sidecar(snap)
+            pending.write()
         except Exception as exc:  # noqa: BLE001 - reported in the UI
             self.failed.emit(doc, f"autosave of {doc.image_path.name} failed: {type(exc).__name__}: {exc}")
             return
-        self.saved.emit(doc, snap.revision)
+        self.saved.emit(doc, pending.revision)
 
     def _mark_saved(self, doc: Document, revision: int) -> None:
         doc.mark_saved(revision)
@@ -79,9 +78,9 @@ class Autosaver(QObject):
         """Synchronous save (Ctrl+S); raises on failure."""
         self._pending.pop(id(doc), None)
         self.flush()
-        snap = doc.snapshot()
-        save_sidecar(snap)
-        doc.mark_saved(snap.revision)
+        pending = _prepare(doc)
+        pending.write()
+        doc.mark_saved(pending.revision)
 
     def shutdown(self) -> None:
         self.flush()
