@@ -36,7 +36,7 @@ from dis_annotator.engine.types import (
 DEFAULT_CACHE_MB = 272.0
 # Up to this many pixels the full-frame postprocess is cheap and bit-equal to SamPredictor.
 FULL_FRAME_MAX_PIXELS = 4_200_000
-PROB_MARGIN = 0.1  # prob_box = (box ∪ mask bbox) grown by this × size on each side
+PROB_MARGIN = 0.1  # prob_box = box (or mask ∪ clicks) grown by this × size on each side
 Region = tuple[int, int, int, int]
 
 
@@ -314,20 +314,18 @@ class SamCoarseStage:
     def _prob_box(
         self, mask: np.ndarray, prompt: Prompt, emb: SamEmbedding, W: int, H: int
     ) -> Box:
-        parts: list[Box] = []
+        # The box the user drew is the ROI; without one, the mask and the clicks.
         if prompt.box is not None:
-            parts.append(prompt.box)
-        tight = Box.from_mask(mask)
-        if tight is not None:
-            parts.append(tight)
-        if not parts:
-            xs = [p.x for p in prompt.points]
-            ys = [p.y for p in prompt.points]
-            parts.append(Box(min(xs), min(ys), max(xs) + 1, max(ys) + 1))
-        u = Box(
-            min(b.x0 for b in parts), min(b.y0 for b in parts),
-            max(b.x1 for b in parts), max(b.y1 for b in parts),
-        )
+            u = prompt.box
+        else:
+            parts = [Box(p.x, p.y, p.x + 1, p.y + 1) for p in prompt.points]
+            tight = Box.from_mask(mask)
+            if tight is not None:
+                parts.append(tight)
+            u = Box(
+                min(b.x0 for b in parts), min(b.y0 for b in parts),
+                max(b.x1 for b in parts), max(b.y1 for b in parts),
+            )
         dx = max(8.0, u.width * PROB_MARGIN)
         dy = max(8.0, u.height * PROB_MARGIN)
         rx0, ry0, rx1, ry1 = emb.region

@@ -56,12 +56,13 @@ def _axis_weights(
 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """PyTorch's bilinear (align_corners=False) source indices and weights for outputs
     ``start..stop-1`` of an axis resized from ``in_size`` to ``out_size``."""
-    scale = in_size / out_size
-    dst = torch.arange(start, stop, dtype=torch.float64)
-    src = ((dst + 0.5) * scale - 0.5).clamp_(min=0.0)
-    i0 = src.floor().long().clamp_(max=in_size - 1)
+    # float32 arithmetic, as in ATen's area_pixel_compute_scale / _source_index.
+    scale = torch.tensor(in_size, dtype=torch.float32) / out_size
+    dst = torch.arange(start, stop, dtype=torch.float32)
+    src = (scale * (dst + 0.5) - 0.5).clamp_(min=0.0)
+    i0 = src.long().clamp_(max=in_size - 1)
     i1 = (i0 + 1).clamp_(max=in_size - 1)
-    lam = (src - i0.to(torch.float64)).to(torch.float32)
+    lam = (src - i0.to(torch.float32)).clamp_(0.0, 1.0)
     return i0, i1, lam
 
 
