@@ -33,7 +33,7 @@ from dis_annotator.engine.types import (
 )
 
 # 16 vit_b embeddings with the early ViT feature: 16 × (4 MiB + 12 MiB) = 256 MiB.
-DEFAULT_CACHE_MB = 272.0
+DEFAULT_CACHE_MB = 264.0
 # Up to this many pixels the full-frame postprocess is cheap and bit-equal to SamPredictor.
 FULL_FRAME_MAX_PIXELS = 4_200_000
 PROB_MARGIN = 0.1  # prob_box = box (or mask ∪ clicks) grown by this × size on each side
