@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 
 from dis_annotator.engine.embedding_cache import MIB, EmbeddingCache
 from dis_annotator.engine.sam_embedding import SamEmbedding, encode
@@ -36,6 +37,9 @@ from dis_annotator.engine.types import (
 DEFAULT_CACHE_MB = 264.0
 # Up to this many pixels the full-frame postprocess is cheap and bit-equal to SamPredictor.
 FULL_FRAME_MAX_PIXELS = 4_200_000
+# Beyond that, only the window where the mask can be positive is upsampled, unless the
+# window is this large a part of the region (then ATen's full-frame kernel is faster).
+LARGE_WINDOW_FRACTION = 0.3
 PROB_MARGIN = 0.1  # prob_box = box (or mask ∪ clicks) grown by this × size on each side
 Region = tuple[int, int, int, int]
 
@@ -279,33 +283,36 @@ class SamCoarseStage:
     ) -> tuple[np.ndarray, np.ndarray, Box]:
         """(1, 1, 256, 256) logits → full-res bool mask, sigmoid prob over prob_box, prob_box.
 
-        Small, uncropped images use ``Sam.postprocess_masks`` itself (bit-equal to
-        ``SamPredictor``); otherwise only the windows that matter are upsampled.
+        Regions up to FULL_FRAME_MAX_PIXELS use the same two interpolations as
+        ``Sam.postprocess_masks`` (bit-equal to ``SamPredictor``); larger ones upsample
+        only the window where the mask can be positive and the prob_box (docs/adr/0043).
         """
         H, W = image.height, image.width
         oh, ow = emb.original_size
         ox, oy = emb.offset
+        thr = self.model.mask_threshold
         up = padded_logits(low.float(), emb.img_size, emb.input_size)
         mask = np.zeros((H, W), dtype=bool)
         full = None
-        if emb.offset == (0, 0) and (oh, ow) == (H, W) and H * W <= FULL_FRAME_MAX_PIXELS:
-            full = torch.nn.functional.interpolate(
-                up, (oh, ow), mode="bilinear", align_corners=False
-            )[0, 0].cpu()
-            mask[:] = (full > self.model.mask_threshold).numpy()
-        else:
-            up2 = up[0, 0].cpu()
-            win = positive_window(up2, (oh, ow), self.model.mask_threshold)
-            if win is not None:
-                x0, y0, x1, y1 = win
-                vals = upsample_window(up2, (oh, ow), win)
-                mask[oy + y0 : oy + y1, ox + x0 : ox + x1] = (
-                    vals > self.model.mask_threshold
-                ).numpy()
+        win = None
+        if oh * ow > FULL_FRAME_MAX_PIXELS:
+            win = positive_window(up[0, 0].cpu(), (oh, ow), thr)
+        large = win is not None and (
+            (win[2] - win[0]) * (win[3] - win[1]) > LARGE_WINDOW_FRACTION * oh * ow
+        )
+        if oh * ow <= FULL_FRAME_MAX_PIXELS or large:
+            # ATen's own kernel over the whole region: exact, and fastest when most of
+            # the region is needed anyway.
+            full = F.interpolate(up, (oh, ow), mode="bilinear", align_corners=False)[0, 0].cpu()
+            mask[oy : oy + oh, ox : ox + ow] = (full > thr).numpy()
+        elif win is not None:
+            x0, y0, x1, y1 = win
+            vals = upsample_window(up[0, 0].cpu(), (oh, ow), win)
+            mask[oy + y0 : oy + y1, ox + x0 : ox + x1] = (vals > thr).numpy()
         prob_box = self._prob_box(mask, prompt, emb, W, H)
         bx0, by0, bx1, by1 = (int(v) for v in prob_box.as_tuple())
         if full is not None:
-            roi = full[by0:by1, bx0:bx1]
+            roi = full[by0 - oy : by1 - oy, bx0 - ox : bx1 - ox]
         else:
             roi = upsample_window(up[0, 0].cpu(), (oh, ow), (bx0 - ox, by0 - oy, bx1 - ox, by1 - oy))
         prob = torch.sigmoid(roi).numpy().astype(np.float32, copy=False)

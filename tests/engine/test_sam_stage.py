@@ -145,6 +145,7 @@ def test_roi_postprocess_matches_full_frame(stage, image, monkeypatch):
     prompt = Prompt(box=Box(60, 40, 250, 200))
     full = stage.predict(image, prompt, None)
     monkeypatch.setattr(sam_stage_mod, "FULL_FRAME_MAX_PIXELS", 0)
+    monkeypatch.setattr(sam_stage_mod, "LARGE_WINDOW_FRACTION", 2.0)
     roi = stage.predict(image, prompt, None)
     assert roi.prob_box == full.prob_box
     np.testing.assert_allclose(roi.prob, full.prob, atol=2e-6)
