@@ -293,42 +293,60 @@ class SamCoarseStage:
         thr = self.model.mask_threshold
         up = padded_logits(low.float(), emb.img_size, emb.input_size)
         mask = np.zeros((H, W), dtype=bool)
-        full = None
         win = None
         if oh * ow > FULL_FRAME_MAX_PIXELS:
             win = positive_window(up[0, 0].cpu(), (oh, ow), thr)
-        large = win is not None and (
-            (win[2] - win[0]) * (win[3] - win[1]) > LARGE_WINDOW_FRACTION * oh * ow
-        )
+        large = win is not None and _area(win) > LARGE_WINDOW_FRACTION * oh * ow
         if oh * ow <= FULL_FRAME_MAX_PIXELS or large:
             # ATen's own kernel over the whole region: exact, and fastest when most of
             # the region is needed anyway.
-            full = F.interpolate(up, (oh, ow), mode="bilinear", align_corners=False)[0, 0].cpu()
-            mask[oy : oy + oh, ox : ox + ow] = (full > thr).numpy()
-        elif win is not None:
-            x0, y0, x1, y1 = win
-            vals = upsample_window(up[0, 0].cpu(), (oh, ow), win)
-            mask[oy + y0 : oy + y1, ox + x0 : ox + x1] = (vals > thr).numpy()
-        prob_box = self._prob_box(mask, prompt, emb, W, H)
-        bx0, by0, bx1, by1 = (int(v) for v in prob_box.as_tuple())
-        if full is not None:
-            roi = full[by0 - oy : by1 - oy, bx0 - ox : bx1 - ox]
+            vals = F.interpolate(up, (oh, ow), mode="bilinear", align_corners=False)[0, 0].cpu()
+            computed: Region | None = (0, 0, ow, oh)
         else:
-            roi = upsample_window(up[0, 0].cpu(), (oh, ow), (bx0 - ox, by0 - oy, bx1 - ox, by1 - oy))
+            # One window for the mask and (when the box is known) the prob_box. Outside
+            # `win` every upsampled value is a convex combination of values <= thr.
+            computed = win
+            if prompt.box is not None:
+                computed = _union(win, self._prob_box(None, prompt, emb).int_bounds(), ox, oy)
+            vals = upsample_window(up[0, 0].cpu(), (oh, ow), computed) if computed else None
+        if computed is not None and vals is not None:
+            cx0, cy0, cx1, cy1 = computed
+            mask[oy + cy0 : oy + cy1, ox + cx0 : ox + cx1] = (vals > thr).numpy()
+        prob_box = self._prob_box(mask, prompt, emb, computed)
+        bx0, by0, bx1, by1 = prob_box.int_bounds()
+        rx0, ry0, rx1, ry1 = bx0 - ox, by0 - oy, bx1 - ox, by1 - oy  # region frame
+        if computed is not None and _inside((rx0, ry0, rx1, ry1), computed):
+            cx0, cy0 = computed[:2]
+            roi = vals[ry0 - cy0 : ry1 - cy0, rx0 - cx0 : rx1 - cx0]
+        else:
+            roi = upsample_window(up[0, 0].cpu(), (oh, ow), (rx0, ry0, rx1, ry1))
         prob = torch.sigmoid(roi).numpy().astype(np.float32, copy=False)
         return mask, prob, prob_box
 
     def _prob_box(
-        self, mask: np.ndarray, prompt: Prompt, emb: SamEmbedding, W: int, H: int
+        self,
+        mask: np.ndarray | None,
+        prompt: Prompt,
+        emb: SamEmbedding,
+        computed: Region | None = None,
     ) -> Box:
-        # The box the user drew is the ROI; without one, the mask and the clicks.
+        """The box the user drew grown by PROB_MARGIN; without one, mask ∪ clicks grown.
+
+        ``computed`` (region frame) bounds where ``mask`` can be True.
+        """
         if prompt.box is not None:
             u = prompt.box
         else:
             parts = [Box(p.x, p.y, p.x + 1, p.y + 1) for p in prompt.points]
-            tight = Box.from_mask(mask)
-            if tight is not None:
-                parts.append(tight)
+            if mask is not None and computed is not None:
+                ox, oy = emb.offset
+                cx0, cy0, cx1, cy1 = computed
+                tight = Box.from_mask(mask[oy + cy0 : oy + cy1, ox + cx0 : ox + cx1])
+                if tight is not None:
+                    parts.append(
+                        Box(tight.x0 + ox + cx0, tight.y0 + oy + cy0,
+                            tight.x1 + ox + cx0, tight.y1 + oy + cy0)
+                    )
             u = Box(
                 min(b.x0 for b in parts), min(b.y0 for b in parts),
                 max(b.x1 for b in parts), max(b.y1 for b in parts),
@@ -348,6 +366,22 @@ class SamCoarseStage:
             "cache_mb": round(self.cache.capacity_bytes / MIB, 1),
             "crop_to_box": self.crop_to_box,
         }
+
+
+def _area(r: Region) -> int:
+    return (r[2] - r[0]) * (r[3] - r[1])
+
+
+def _inside(a: Region, b: Region) -> bool:
+    return b[0] <= a[0] and b[1] <= a[1] and a[2] <= b[2] and a[3] <= b[3]
+
+
+def _union(win: Region | None, full_box: tuple[int, int, int, int], ox: int, oy: int) -> Region:
+    """``win`` (region frame) ∪ ``full_box`` (image frame, shifted into the region frame)."""
+    b = (full_box[0] - ox, full_box[1] - oy, full_box[2] - ox, full_box[3] - oy)
+    if win is None:
+        return b
+    return (min(win[0], b[0]), min(win[1], b[1]), max(win[2], b[2]), max(win[3], b[3]))
 
 
 def _same_region(a: Any, b: Region | None) -> bool:

@@ -141,12 +141,17 @@ def test_superseded_encode_is_abandoned_between_blocks(stage, image):
     assert not stage.is_cached(image)
 
 
-def test_roi_postprocess_matches_full_frame(stage, image, monkeypatch):
-    prompt = Prompt(box=Box(60, 40, 250, 200))
+@pytest.mark.parametrize(
+    "prompt",
+    [Prompt(box=Box(60, 40, 250, 200)), Prompt(points=(Point(150, 100), Point(40, 200, False)))],
+    ids=["box", "clicks"],
+)
+def test_roi_postprocess_matches_full_frame(stage, image, monkeypatch, prompt):
     full = stage.predict(image, prompt, None)
     monkeypatch.setattr(sam_stage_mod, "FULL_FRAME_MAX_PIXELS", 0)
     monkeypatch.setattr(sam_stage_mod, "LARGE_WINDOW_FRACTION", 2.0)
     roi = stage.predict(image, prompt, None)
+    assert full.report.settings == roi.report.settings
     assert roi.prob_box == full.prob_box
     np.testing.assert_allclose(roi.prob, full.prob, atol=2e-6)
     diff = roi.mask != full.mask

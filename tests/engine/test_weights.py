@@ -194,3 +194,20 @@ def test_import_guesses_the_name(dirs, tmp_path):
         torch.load(dirs["env"] / "is5net.pth", weights_only=True)["state_dict"]["w"].numpy(),
         [0.0, 1.0, 2.0],
     )
+
+
+def test_load_default_prefers_vit_b_unless_told(dirs, monkeypatch, tiny_file):
+    digest = sha256_file(tiny_file)
+    use_entries(
+        monkeypatch,
+        ModelInfo("sam_vit_b", "sam", "b.pth", sha256=digest),
+        ModelInfo("sam_vit_l", "sam", "l.pth", sha256=digest),
+    )
+    weights.import_model(tiny_file, "sam_vit_l")
+    assert sam_stage.load_default().checkpoint.endswith("l.pth")
+    weights.import_model(tiny_file, "sam_vit_b")
+    assert sam_stage.load_default().checkpoint.endswith("b.pth")
+    assert sam_stage.load_default(sam_model="sam_vit_l").checkpoint.endswith("l.pth")
+    assert sam_stage.load_default(sam_model="sam_vit_h") is None
+    stage = sam_stage.load_default(crop_to_box=True, cpu_bf16=True, unknown_option=1)
+    assert stage.crop_to_box and stage.cpu_bf16
