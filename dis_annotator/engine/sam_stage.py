@@ -80,7 +80,8 @@ class SamCoarseStage:
         self.model = model.to(self.device).eval()
         for p in self.model.parameters():
             p.requires_grad_(False)
-        self.half_encoder = self.device.type == "cuda"
+        # fp16 encoder on GPUs (CUDA, Apple MPS); prompt encoder and decoder stay fp32.
+        self.half_encoder = self.device.type in ("cuda", "mps")
         if self.half_encoder:
             self.model.image_encoder.half()
         self.model_type = model_type

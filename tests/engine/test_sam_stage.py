@@ -202,3 +202,17 @@ def test_crop_to_box_encodes_the_region(sam):
 def test_predict_rejects_bad_prompt(stage, image):
     with pytest.raises(ValueError):
         stage.predict(image, Prompt(points=(Point(999, 5),)), None)
+
+
+def test_cpu_bf16_encoder_keeps_float32_outputs(sam, image):
+    fp32 = SamCoarseStage(sam, "vit_b", "cpu").embedding(image)
+    bf16_stage = SamCoarseStage(sam, "vit_b", "cpu", cpu_bf16=True)
+    emb = bf16_stage.embedding(image)
+    assert emb.features.dtype == torch.float32 and emb.interm.dtype == torch.float32
+    assert not torch.equal(emb.features, fp32.features)  # autocast really ran
+    rel = (emb.features - fp32.features).norm() / fp32.features.norm()
+    assert rel < 0.05
+    out = bf16_stage.predict(image, Prompt(box=Box(60, 40, 250, 200)), None)
+    assert out.report.settings["encoder_dtype"] == "bfloat16"
+    assert out.state["sam_logits"].dtype == np.float32
+    assert next(sam.mask_decoder.parameters()).dtype == torch.float32
