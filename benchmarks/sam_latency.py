@@ -6,10 +6,12 @@ Random weights (no downloads): timings are real, mask quality is not. Prints:
 * cached box→mask and click→mask latency (prompt encoder + decoder + postprocess),
   on a 1024×768 and a 6000×4000 image,
 * crop-to-box on a synthetic 6000×4000 thin-structure image: the image pixels per
-  encoder input pixel and per low-res logit cell, and the best IoU / thin-part recall a
-  *perfect* decoder could reach through SAM's 256² logit grid (the ground truth itself,
-  area-averaged onto that grid and upsampled back exactly as SAM's postprocess does).
-  That ceiling depends only on geometry, so it is honest with random weights.
+  encoder input pixel and per low-res logit cell, and how much of the ground truth
+  survives SAM's 256² logit grid: the GT itself, area-averaged onto that grid, upsampled
+  back exactly as SAM's postprocess does and thresholded at 0.5 (IoU and recall of the
+  thin parts). This resolution ceiling estimate depends only on geometry, not on
+  weights, so it is meaningful with random weights; it says nothing about how well a
+  trained SAM uses the extra resolution.
 
 Run: ``python benchmarks/sam_latency.py [--models tiny vit_b] [--threads 2] [--bf16]``
 """
@@ -123,7 +125,8 @@ def thin_structure(h: int, w: int, box: tuple[int, int, int, int]) -> np.ndarray
 
 
 def logit_grid_ceiling(gt: np.ndarray, region: tuple[int, int, int, int], img_size: int = 1024):
-    """Best mask a perfect decoder could return through SAM's 256² grid for ``region``."""
+    """The GT passed through SAM's 256² logit grid for ``region`` (area average, SAM's
+    bilinear upsampling, threshold 0.5)."""
     x0, y0, x1, y1 = region
     sub = gt[y0:y1, x0:x1].astype(np.float32)
     oh, ow = sub.shape
