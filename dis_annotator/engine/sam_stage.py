@@ -58,7 +58,13 @@ def pick_device(device: str | None = None) -> torch.device:
 
 
 class SamCoarseStage:
-    """:class:`~dis_annotator.engine.stages.CoarseStage` backed by ``segment_anything``."""
+    """:class:`~dis_annotator.engine.stages.CoarseStage` backed by ``segment_anything``.
+
+    ``cpu_bf16`` runs the encoder under bfloat16 autocast on CPU: only a gain on CPUs
+    with native bf16 (AVX512-BF16/AMX); on AVX2-only CPUs it is emulated and far slower.
+    ``capture_interm`` keeps the first global-attention block output in each embedding
+    (Pi-SAM needs it; 12 MiB per vit_b entry).
+    """
 
     learned = True
 
