@@ -33,6 +33,7 @@ import cv2  # noqa: E402
 import torch  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
 
+from dis_annotator.engine.sam_embedding import SamEmbedding  # noqa: E402
 from dis_annotator.engine.sam_model import PRESETS, SamConfig, build_sam  # noqa: E402
 from dis_annotator.engine.sam_stage import SamCoarseStage  # noqa: E402
 from dis_annotator.engine.sam_transforms import preprocess_shape  # noqa: E402
@@ -66,13 +67,20 @@ def textured(h: int, w: int, seed: int = 0) -> np.ndarray:
     return img
 
 
-def measure(name: str, sam, h: int, w: int, repeats: int, bf16: bool) -> None:
+def measure(
+    name: str, sam, h: int, w: int, repeats: int, bf16: bool, prompt_only: bool = False
+) -> None:
     stage = SamCoarseStage(sam, name, "cpu", cpu_bf16=bf16)
     arr = textured(h, w, seed=1)
     image = ImageData(arr)
     hash_ms = timed(lambda: image.key, 1)  # content hash, once per image (then cached)
     enc = []
-    for _ in range(2 if name != "tiny" else repeats):
+    if prompt_only:  # a random embedding in the cache: prompt latency without an encode
+        torch.manual_seed(1)
+        dim = sam.prompt_encoder.embed_dim
+        stage.cache.put((image.key, None), SamEmbedding(
+            torch.randn(1, dim, 64, 64), None, (h, w), preprocess_shape(h, w, 1024)))
+    for _ in range(0 if prompt_only else (2 if name != "tiny" else repeats)):
         stage.cache.clear()
         enc += timed(lambda: stage.embedding(image), 1)
     hit = timed(lambda: stage.embedding(image), 50)
@@ -95,7 +103,8 @@ def measure(name: str, sam, h: int, w: int, repeats: int, bf16: bool) -> None:
     cover = first.mask.mean()
     tag = f"{name}{' bf16' if bf16 else ''} {w}x{h}"
     print(f"[{tag}] content hash       {fmt(hash_ms)} (once per image)")
-    print(f"[{tag}] encode             {fmt(enc)}")
+    if enc:
+        print(f"[{tag}] encode             {fmt(enc)}")
     print(f"[{tag}] cache hit          {fmt(hit)}")
     print(f"[{tag}] decoder only       {fmt(dec)}")
     print(f"[{tag}] box->mask cached   {fmt(box_ms)}  (random-weight mask covers {cover:.0%})")
@@ -103,11 +112,13 @@ def measure(name: str, sam, h: int, w: int, repeats: int, bf16: bool) -> None:
     print(f"[{tag}] postprocess, mask = box  {fmt(post)}")
 
 
-def latency(name: str, config: SamConfig, repeats: int, bf16: bool) -> None:
+def latency(
+    name: str, config: SamConfig, repeats: int, bf16: bool, prompt_only: bool = False
+) -> None:
     torch.manual_seed(0)
     sam = build_sam(config)
     for h, w in ((768, 1024), (4000, 6000)):
-        measure(name, sam, h, w, repeats, bf16)
+        measure(name, sam, h, w, repeats, bf16, prompt_only)
 
 
 def thin_structure(h: int, w: int, box: tuple[int, int, int, int]) -> np.ndarray:
@@ -175,6 +186,8 @@ def main() -> None:
     ap.add_argument("--repeats", type=int, default=10)
     ap.add_argument("--bf16", action="store_true", help="also time bf16 autocast encoders")
     ap.add_argument("--skip-crop", action="store_true")
+    ap.add_argument("--prompt-only", action="store_true",
+                    help="skip encodes: time prompts on a random cached embedding")
     args = ap.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -182,7 +195,7 @@ def main() -> None:
           f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     for m in args.models:
         cfg = TINY if m == "tiny" else PRESETS[m]
-        latency(m, cfg, args.repeats, bf16=False)
+        latency(m, cfg, args.repeats, bf16=False, prompt_only=args.prompt_only)
         if args.bf16 and m != "tiny":
             latency(m, cfg, 3, bf16=True)
     if not args.skip_crop:
