@@ -58,7 +58,8 @@ def make_torchvision(root: Path, broken: bool = False) -> Path:
 
 def run_py(code: str, extra_path: Path | None = None) -> subprocess.CompletedProcess:
     path = [str(REPO)] + ([str(extra_path)] if extra_path else [])
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(path)}
+    # one thread: these tiny runs gain nothing from more, and the machine is shared
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(path), "OMP_NUM_THREADS": "1"}
     return subprocess.run(
         [sys.executable, "-c", textwrap.dedent(code)], env=env, capture_output=True,
         text=True, timeout=300,
