@@ -116,6 +116,7 @@ class IS5NetStage:
         device: str = "cpu",
         model: str = "is5net",
         checkpoint_sha256: str | None = None,
+        use_roi: bool = True,
     ) -> None:
         import torch
 
@@ -125,9 +126,13 @@ class IS5NetStage:
         self.net = net.to(self.device).eval()
         self.size, self.margin, self.threshold = int(size), float(margin), threshold
         self.model, self.checkpoint_sha256 = model, checkpoint_sha256
+        # False: the whole image is the ROI (the reference's behaviour; for comparisons).
+        self.use_roi = use_roi
 
     def roi_for(self, box: Box, width: int, height: int) -> tuple[int, int, int, int]:
         """Integer ROI (x0, y0, x1, y1): ``box`` grown by ``margin``, clipped to the image."""
+        if not self.use_roi:
+            return (0, 0, width, height)
         return box.expanded(self.margin, width, height).int_bounds()
 
     def predict_prob(self, rgb: np.ndarray, coarse: np.ndarray, box: tuple[float, ...]) -> np.ndarray:
@@ -146,7 +151,7 @@ class IS5NetStage:
         H, W = image.height, image.width
         box = prompt.box if prompt.box is not None else Box.from_mask(coarse.mask)
         settings = {"size": self.size, "margin": self.margin, "threshold": str(self.threshold),
-                    "width": getattr(self.net, "width", 1.0)}
+                    "width": getattr(self.net, "width", 1.0), "use_roi": self.use_roi}
         if box is None:  # nothing to refine and no box to look in
             return self._output(coarse, coarse.mask.copy(), None, None, t0, settings)
         box = box.clipped(W, H)
