@@ -93,7 +93,7 @@ def train_gt_encoder(cfg: GTEncoderConfig) -> dict[str, Any]:
         scaler.update()
         step += 1
         bar.update(1)
-        bar.set_postfix(loss=f"{float(loss):.4f}")
+        bar.set_postfix(loss=f"{float(loss.detach()):.4f}")
         if step % cfg.val_every == 0 or step == cfg.iterations:
             metrics = evaluate_encoder(enc, val, device)
             bar.write(f"step {step}: {metrics}")
