@@ -116,39 +116,74 @@ def draw_lace(rng: np.random.Generator, cv: Canvas, region: Region) -> None:
         cv.polyline(m(bezier(np.stack([q0, mid, q1]), 12)), w)
 
 
-_FONTS = [
-    cv2.FONT_HERSHEY_SIMPLEX, cv2.FONT_HERSHEY_PLAIN, cv2.FONT_HERSHEY_DUPLEX,
-    cv2.FONT_HERSHEY_COMPLEX, cv2.FONT_HERSHEY_TRIPLEX, cv2.FONT_HERSHEY_SCRIPT_SIMPLEX,
-    cv2.FONT_HERSHEY_SCRIPT_COMPLEX,
-]
+_FACES = ("sans", "italic", "uni")
 _LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789&@"
 
 
+def _glyph_block(rng: np.random.Generator, lines: list[str], px: int) -> np.ndarray:
+    """uint8 mask of centred text lines rendered ``px`` pixels high (OpenCV 5 fonts)."""
+    face = cv2.FontFace(str(rng.choice(_FACES)))
+    weight = int(rng.choice([100, 200, 400]))
+    rendered = []
+    for line in lines:
+        scratch = np.zeros((int(px * 1.6), int(px * 0.9 * len(line)) + px), np.uint8)
+        cv2.putText(scratch, line, (px // 4, int(px * 1.2)), 255, face, px, weight)
+        cols = np.flatnonzero(scratch.any(0))
+        if cols.size:
+            rendered.append(scratch[:, cols[0] : cols[-1] + 1])
+    width = max(r.shape[1] for r in rendered)
+    block = np.zeros((sum(r.shape[0] for r in rendered), width), np.uint8)
+    y = 0
+    for r in rendered:
+        x = (width - r.shape[1]) // 2
+        block[y : y + r.shape[0], x : x + r.shape[1]] = r
+        y += r.shape[0]
+    return block
+
+
 def draw_text(rng: np.random.Generator, cv: Canvas, region: Region) -> None:
-    """Lines of thin-stroked text (signs, wrought-iron lettering), rotated and sheared."""
+    """Lines of thin-stroked text (signs, wrought-iron or neon lettering), rotated and sheared.
+
+    OpenCV 5's fonts draw strokes ~6 % of the glyph height even at the lightest weight, so
+    glyphs are rendered large and then thinned with a distance transform to a 1–3 px
+    stroke (or reduced to their outline); the distance also gives the antialiased edge.
+    """
     cx, cy, rx, ry = region
-    font = int(rng.choice(_FONTS)) | (cv2.FONT_ITALIC if rng.random() < 0.2 else 0)
+    s = cv.scale
     n_lines = int(rng.integers(1, 5))
-    words = []
+    lines = []
     for _ in range(n_lines):
         k = int(rng.integers(1, 4))
-        words.append(" ".join(
+        lines.append(" ".join(
             "".join(rng.choice(list(_LETTERS), int(rng.integers(2, 8)))) for _ in range(k)
         ))
-    thick = float(1.0 + 2.0 * rng.random() ** 2)
-    widths = [cv2.getTextSize(s, font, 1.0, 1)[0][0] for s in words]
-    scale = 2 * rx / max(max(widths), 1)
-    line_h = cv2.getTextSize("Ag", font, scale, 1)[0][1] * 1.6
-    scale *= min(1.0, 2 * ry / max(line_h * n_lines, 1))
-    line_h = cv2.getTextSize("Ag", font, scale, 1)[0][1] * 1.6
-    y = cy - line_h * n_lines / 2 + line_h * 0.8
-    for s, wd in zip(words, widths, strict=True):
-        cv.text(s, (cx - wd * scale / 2, y), font, scale, thick)
-        y += line_h
+    block = _glyph_block(rng, lines, 48)
+    fit = min(2 * rx * s / block.shape[1], 2 * ry * s / block.shape[0])
+    bh, bw = max(1, int(block.shape[0] * fit)), max(1, int(block.shape[1] * fit))
+    block = cv2.resize(block, (bw, bh), interpolation=cv2.INTER_AREA)
+    inside = (block > 127).astype(np.uint8)
+    dist = cv2.distanceTransform(inside, cv2.DIST_L2, 5)
+    target = float(1.0 + 2.0 * rng.random() ** 2) * s  # stroke width at drawing scale
+    mode = rng.random()
+    if mode < 0.6:  # thin strokes: keep the core of each stroke
+        stroke = 2.0 * float(np.percentile(dist[inside > 0], 95)) if inside.any() else 0.0
+        r = max(0.0, (stroke - target) / 2.0)
+        soft = np.clip(dist - r, 0.0, 1.0)  # 0 outside (dist = 0), ramps over 1 px
+    elif mode < 0.85:  # outlined lettering: a band along the glyph edges, inside only
+        soft = np.where(inside > 0, np.clip(target + 1.0 - dist, 0.0, 1.0), 0.0)
+    else:  # solid lettering as rendered
+        soft = block.astype(np.float32) / 255.0
+    glyphs = (soft * 255.0 + 0.5).astype(np.uint8)
+    x0 = int(round(cx * s - bw / 2))
+    y0 = int(round(cy * s - bh / 2))
+    h, w = cv.plane.shape
+    ys, xs = slice(max(0, y0), min(h, y0 + bh)), slice(max(0, x0), min(w, x0 + bw))
+    sub = glyphs[ys.start - y0 : ys.stop - y0, xs.start - x0 : xs.stop - x0]
+    np.maximum(cv.plane[ys, xs], sub, out=cv.plane[ys, xs])
     if rng.random() < 0.3:  # a thin frame around the sign
         cv.polyline(np.array([[cx - rx, cy - ry], [cx + rx, cy - ry], [cx + rx, cy + ry],
-                              [cx - rx, cy + ry]]), thick, closed=True)
-    m = np.eye(2) @ rotation(rng.normal(0, 0.3)) @ np.array([[1.0, rng.normal(0, 0.2)], [0.0, 1.0]])
+                              [cx - rx, cy + ry]]), target / s, closed=True)
+    m = rotation(rng.normal(0, 0.3)) @ np.array([[1.0, rng.normal(0, 0.2)], [0.0, 1.0]])
     aff = np.zeros((2, 3))
     aff[:, :2] = m
     aff[:, 2] = np.array([cx, cy]) - m @ [cx, cy]
@@ -188,11 +223,13 @@ def draw_creature(rng: np.random.Generator, cv: Canvas, region: Region) -> None:
             tip = head + (axis * 1.0 + side * s * rng.uniform(0.3, 0.9)) * reach * 0.9
             mid = head + (axis * 0.7 + side * s * 0.2) * reach * 0.5
             cv.polyline(wobble(rng, bezier(np.stack([head, mid, tip]), 40), 1.0), 1.0)
-        if rng.random() < 0.5:  # veined wings: outlines plus thin veins
+        if rng.random() < 0.5:  # veined wings swept back from the thorax
             for s in (-1.0, 1.0):
-                root = c
-                wing = ellipse_points(tuple(root + side * s * body * 2.2 - axis * body * 0.8),
-                                      body * 2.4, body * 0.9, ang + s * 0.4, 60)
+                sweep = ang + s * (np.pi / 2 - rng.uniform(0.3, 0.7)) + np.pi
+                d = np.array([np.cos(sweep), np.sin(sweep)])
+                length = body * rng.uniform(2.0, 3.0)
+                wing = ellipse_points(tuple(c + d * length), length, body * 0.7,
+                                      sweep, 60)
                 cv.polyline(wing, 1.2, closed=True)
-                veins = [np.stack([root, wing[k]]) for k in range(0, 60, 12)]
+                veins = [np.stack([c, wing[k]]) for k in range(0, 60, 12)]
                 cv.lines(veins, 1.0)
