@@ -74,11 +74,12 @@ def _report(result: dict) -> None:
 
 def run_gt_encoder(args: argparse.Namespace) -> int:
     from dis_annotator.engine.errors import WeightsError
+    from dis_annotator.training.dis5k import DatasetError
     from dis_annotator.training.train_gt_encoder import GTEncoderConfig, train_gt_encoder
 
     try:
         result = train_gt_encoder(GTEncoderConfig(target_max_f=args.target_max_f, **_shared(args)))
-    except (FileNotFoundError, WeightsError) as exc:
+    except (FileNotFoundError, WeightsError, DatasetError) as exc:
         print(f"error: {exc}")
         return 2
     _report(result)
@@ -87,6 +88,7 @@ def run_gt_encoder(args: argparse.Namespace) -> int:
 
 def run_refiner(args: argparse.Namespace) -> int:
     from dis_annotator.engine.errors import WeightsError
+    from dis_annotator.training.dis5k import DatasetError
     from dis_annotator.training.losses import LossWeights
     from dis_annotator.training.train_refiner import RefinerConfig, train_refiner
 
@@ -96,7 +98,7 @@ def run_refiner(args: argparse.Namespace) -> int:
                         resume=args.resume, save_every=args.save_every, **_shared(args))
     try:
         result = train_refiner(cfg)
-    except (FileNotFoundError, WeightsError) as exc:
+    except (FileNotFoundError, WeightsError, DatasetError) as exc:
         print(f"error: {exc}")
         return 2
     _report(result)

@@ -93,7 +93,6 @@ class RefinerDataset(Dataset):
         # The GT encoder needs only the GT: skip coarse masks and input building.
         self.with_input = with_input
         self.cache_dir = Path(cache_dir) if cache_dir is not None else None
-        self.coarse_dir = self.root / subset / "coarse"
         pairs = [(str(a), str(b)) for a, b in list_pairs(self.root, subset)]
         if not pairs:
             raise FileNotFoundError(f"no image/GT pairs in {self.root / subset}")
@@ -166,9 +165,11 @@ class RefinerDataset(Dataset):
         """Coarse mask over the ROI at size², float32 in [0, 1]."""
         s = self.size
         x0, y0, x1, y1 = base["roi"]
-        pre = self.coarse_dir / f"{Path(ref.image).stem}_{ref.k}.png"
+        from dis_annotator.training.dis5k import coarse_path, read_coarse
+
+        pre = coarse_path(self.root, self.subset, Path(ref.image).stem, ref.k)
         if pre.is_file():
-            full = _read_gray(str(pre)).astype(np.float32) / 255.0
+            full = read_coarse(pre)
             scale = full.shape[1] / base["frame_gt"].shape[1]
         else:
             from dis_annotator.training.degrade import sam_like_coarse
