@@ -44,6 +44,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     r.add_argument("--warm-start", default=None, help="IS-Net checkpoint (3 or 5 channels) to start from")
     r.add_argument("--resume", action="store_true", help="continue from OUT/last.pth")
     r.add_argument("--save-every", type=int, default=2000)
+    r.add_argument("--lr-schedule", choices=("constant", "cosine"), default="constant",
+                   help="constant (paper) or cosine decay to 0 over --iterations")
     r.add_argument("--w-bce", type=float, default=20.0)
     r.add_argument("--w-iou", type=float, default=0.5)
     r.add_argument("--w-fea", type=float, default=1.0)
@@ -95,7 +97,8 @@ def run_refiner(args: argparse.Namespace) -> int:
     loss = LossWeights(bce=args.w_bce, iou=args.w_iou, fea=args.w_fea, ortho=args.ortho,
                        ortho_norm=args.ortho_norm)
     cfg = RefinerConfig(loss=loss, gt_encoder=args.gt_encoder, warm_start=args.warm_start,
-                        resume=args.resume, save_every=args.save_every, **_shared(args))
+                        resume=args.resume, save_every=args.save_every,
+                        lr_schedule=args.lr_schedule, **_shared(args))
     try:
         result = train_refiner(cfg)
     except (FileNotFoundError, WeightsError, DatasetError) as exc:

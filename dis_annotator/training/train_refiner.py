@@ -44,6 +44,9 @@ class RefinerConfig:
     margin: float = 0.1
     batch_size: int = 6
     lr: float = 1e-5
+    # "constant" (paper) or "cosine" (decay to 0 at ``iterations``: steadier final
+    # weights for short runs such as the CPU learning test).
+    lr_schedule: str = "constant"
     iterations: int = 100_000
     loss: LossWeights = field(default_factory=LossWeights)
     gt_encoder: str | None = None
@@ -132,6 +135,8 @@ def train_refiner(cfg: RefinerConfig) -> dict[str, Any]:
     if enc is None and cfg.loss.fea > 0:
         log.warning("no GT encoder given: training without the feature-supervision term")
     opt = torch.optim.Adam(net.parameters(), lr=cfg.lr, betas=(0.9, 0.999), eps=1e-8)
+    if cfg.lr_schedule not in ("constant", "cosine"):
+        raise ValueError(f"lr_schedule must be 'constant' or 'cosine', got {cfg.lr_schedule!r}")
     scaler = T.grad_scaler(device, cfg.amp)
     model_config = {"in_ch": 5, "width": cfg.width, "size": cfg.size, "margin": cfg.margin}
     step, best = 0, -math.inf
@@ -156,6 +161,9 @@ def train_refiner(cfg: RefinerConfig) -> dict[str, Any]:
     t0 = time.perf_counter()
     while step < cfg.iterations:
         batch = next(stream)
+        if cfg.lr_schedule == "cosine":
+            for group in opt.param_groups:
+                group["lr"] = cfg.lr * 0.5 * (1 + math.cos(math.pi * step / cfg.iterations))
         x, gt = batch["x"].to(device), batch["gt"].to(device)
         with T.autocast(device, cfg.amp):
             logits, feats = net.forward_logits(x)
