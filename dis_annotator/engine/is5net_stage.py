@@ -23,7 +23,7 @@ from dis_annotator.engine.types import Box, ImageData, MaskOutput, Prompt, Stage
 
 DEFAULT_SIZE = 1024
 DEFAULT_MARGIN = 0.1
-# Measured on held-out synthetic data (docs/adr/0031): a fixed 0.5 beats Otsu.
+# Measured on held-out synthetic data (docs/adr/0031): 0.5 keeps thin parts that Otsu cuts.
 DEFAULT_THRESHOLD = "0.5"
 # Model names in the weights manifest, most specific first: a refiner the user trained
 # or imported on purpose ("is5net") wins over the official DIS-SAM release ("dis_sam").

@@ -75,7 +75,7 @@ def test_refiner_loss_combines_weighted_terms() -> None:
     expected = 20 * parts["bce"] + 0.5 * parts["iou"] + 1.0 * 1.0 + 0.1 * 3.0
     assert parts["fea"] == pytest.approx(1.0)
     assert parts["ortho"] == pytest.approx(3.0)
-    assert float(total) == pytest.approx(expected, rel=1e-6)
+    assert float(total.detach()) == pytest.approx(expected, rel=1e-6)
     total.backward()
     assert net.weight.grad is not None
     assert len(conv_weights(nn.Sequential(net, nn.BatchNorm2d(1)))) == 1

@@ -8,8 +8,8 @@ then runs the real refine stage (``load_stage`` on the written checkpoint → RO
 net → threshold) on held-out full-resolution images whose coarse masks come from
 ``degrade.sam_like_coarse``, prompted with each component's GT box.
 
-Measured numbers and floors: below and docs/adr/0034. About 75 s on two idle cores
-(300 steps), several minutes on a busy machine, hence ``slow``:
+Measured numbers and floors: below and docs/adr/0034. It took 171 s on this project's
+shared 2-core machine (load average ≈ 5–6 from other sessions), hence ``slow``:
 ``pytest -m slow tests/training/test_refiner_learns.py``.
 """
 
