@@ -81,3 +81,48 @@ def encode_frame(sam: Sam, frame_image: torch.Tensor) -> tuple[torch.Tensor, tor
     finally:
         handle.remove()
     return features, captured[0]
+
+
+class TinyEmbedding:
+    """The fields Pi-SAM reads from a SAM stage's embedding (see engine/pisam_stage.py)."""
+
+    def __init__(self, features, interm, original_size, input_size, offset=(0, 0)) -> None:
+        self.features = features
+        self.interm = interm
+        self.original_size = original_size
+        self.input_size = input_size
+        self.offset = offset
+
+
+class TinySamEmbedder:
+    """Embedding provider over any ``Sam`` (whole image, no crop), cached per image key.
+
+    Gives Pi-SAM what the SAM stage gives it (``model``, ``device``, ``embedding``), for
+    tests and benchmarks that must not depend on SAM weights being installed.
+    """
+
+    name = "sam-tiny"
+    learned = True
+
+    def __init__(self, sam: Sam, device: str = "cpu") -> None:
+        self.model = sam.to(device)
+        self.device = device
+        self._cache: dict[str, TinyEmbedding] = {}
+
+    def prepare(self, image, is_current=None) -> None:
+        self.embedding(image)
+
+    def embedding(self, image) -> TinyEmbedding:
+        from dis_annotator.nets.pisam.frame import image_to_frame, resized_shape
+
+        hit = self._cache.get(image.key)
+        if hit is None:
+            frame = int(self.model.image_encoder.img_size)
+            x = image_to_frame(torch.from_numpy(image.array).to(self.device), frame)
+            features, interm = encode_frame(self.model, x)
+            hit = TinyEmbedding(
+                features, interm, (image.height, image.width),
+                resized_shape(image.height, image.width, frame),
+            )
+            self._cache = {image.key: hit}
+        return hit
