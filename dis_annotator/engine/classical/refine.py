@@ -1,0 +1,122 @@
+"""Classical refine stage: colour re-classification near the boundary + guided filter.
+
+Why this and not closed-form alpha matting: docs/adr/0005-classical-refiner.md.
+"""
+
+from __future__ import annotations
+
+import math
+
+import cv2
+import numpy as np
+
+from dis_annotator.engine.classical.colour_model import ColourModel
+from dis_annotator.engine.classical.guided_filter import guided_filter
+from dis_annotator.engine.classical.roi import make_roi
+from dis_annotator.engine.types import Box, ImageData, MaskOutput, Prompt, StageReport
+
+
+def _prior_over(roi_box: Box, shape: tuple[int, int], coarse: MaskOutput) -> np.ndarray:
+    """Coarse probability over the ROI: the soft map where given, the binary mask elsewhere."""
+    x0, y0 = int(roi_box.x0), int(roi_box.y0)
+    prior = coarse.mask[y0 : y0 + shape[0], x0 : x0 + shape[1]].astype(np.float32)
+    if coarse.prob is not None and coarse.prob_box is not None:
+        px0, py0, px1, py1 = (int(v) for v in coarse.prob_box.as_tuple())
+        ix0, iy0 = max(px0, x0), max(py0, y0)
+        ix1, iy1 = min(px1, x0 + shape[1]), min(py1, y0 + shape[0])
+        if ix1 > ix0 and iy1 > iy0:
+            prior[iy0 - y0 : iy1 - y0, ix0 - x0 : ix1 - x0] = coarse.prob[
+                iy0 - py0 : iy1 - py0, ix0 - px0 : ix1 - px0
+            ]
+    return prior
+
+
+class ClassicalRefiner:
+    """Edge-aware refinement of a coarse mask at full resolution inside its ROI.
+
+    1. Soften the coarse mask with a Gaussian whose width follows the ROI size: the
+       uncertain band around the boundary.
+    2. Learn colour models from the confident inside and outside and add their
+       log-likelihood ratio to the prior's logit — inside the band this decides; far
+       from it only overwhelming colour evidence (> ``flip_ratio``×) flips a pixel,
+       which opens gaps between spokes that the coarse mask filled.
+    3. Guided-filter the posterior with the photo as guide so edges snap to the photo;
+       clicks stay hard constraints.
+    """
+
+    name = "guided-filter"
+    learned = False
+
+    def __init__(
+        self,
+        margin: float = 0.05,
+        max_pixels: int = 16_000_000,
+        radius: int = 2,
+        eps: float = 1e-3,
+        colour_weight: float = 1.0,
+        flip_ratio: float = 50.0,
+    ) -> None:
+        self.margin = margin
+        self.max_pixels = max_pixels
+        self.radius = radius
+        self.eps = eps
+        self.colour_weight = colour_weight
+        self.flip_ratio = flip_ratio
+
+    def refine(self, image: ImageData, coarse: MaskOutput, prompt: Prompt) -> MaskOutput:
+        region = Box.from_mask(coarse.mask)
+        if region is None:
+            return MaskOutput(coarse.mask.copy(), coarse.prob, coarse.prob_box, coarse.score,
+                              report=self._report(0.0, 1.0, skipped="empty coarse mask"))
+        roi = make_roi(region, image.width, image.height, self.margin, self.max_pixels)
+        rgb = roi.to_work(roi.crop(image.array))
+        prior = roi.to_work(_prior_over(roi.box, roi.shape, coarse), cv2.INTER_LINEAR)
+        h, w = prior.shape
+        sigma = float(np.clip(0.004 * math.hypot(h, w), 1.0, 12.0))
+        soft = cv2.GaussianBlur(prior, (0, 0), sigma)
+        band = (soft > 0.02) & (soft < 0.98)
+        p_clip = np.clip(soft, 1.0 / (1.0 + self.flip_ratio), self.flip_ratio / (1.0 + self.flip_ratio))
+        logit = np.log(p_clip / (1.0 - p_clip))
+
+        fg_sample = (prior > 0.5) & ~band
+        bg_sample = (prior <= 0.5) & ~band
+        if fg_sample.sum() < 32:
+            fg_sample = prior > 0.5
+        if bg_sample.sum() < 32:
+            bg_sample = prior <= 0.5
+        if fg_sample.sum() >= 8 and bg_sample.sum() >= 8:
+            model = ColourModel(rgb[fg_sample], rgb[bg_sample])
+            lr = np.clip(model.log_ratio(rgb), -8.0, 8.0)
+            logit = logit + self.colour_weight * lr
+        post = (1.0 / (1.0 + np.exp(-logit))).astype(np.float32)
+
+        # Clicks are hard constraints, also through the filter.
+        seed_r = max(1, round(2 * roi.scale))
+        seeds = []
+        for p in prompt.points:
+            c = (int((p.x - roi.x0) * roi.scale), int((p.y - roi.y0) * roi.scale))
+            if 0 <= c[0] < w and 0 <= c[1] < h:
+                seeds.append((c, 1.0 if p.positive else 0.0))
+                cv2.circle(post, c, seed_r, 1.0 if p.positive else 0.0, -1)
+
+        guide = rgb.astype(np.float32) / 255.0
+        sub = 1 if h * w <= 2_000_000 else 2
+        alpha = np.clip(guided_filter(guide, post, self.radius, self.eps, sub), 0.0, 1.0)
+        for c, v in seeds:
+            cv2.circle(alpha, c, seed_r, v, -1)
+        alpha = roi.from_work(alpha)
+        mask = coarse.mask.copy()
+        roi.crop(mask)[:] = alpha > 0.5
+        return MaskOutput(mask, alpha, roi.box, coarse.score, report=self._report(sigma, roi.scale))
+
+    def _report(self, sigma: float, scale: float, skipped: str | None = None) -> StageReport:
+        settings = {
+            "radius": self.radius,
+            "eps": self.eps,
+            "band_sigma": round(sigma, 2),
+            "colour_weight": self.colour_weight,
+            "work_scale": round(scale, 4),
+        }
+        if skipped:
+            settings["skipped"] = skipped
+        return StageReport("refine", self.name, learned=False, model="guided-filter", settings=settings)
