@@ -115,23 +115,20 @@ def _kind_of(obj: Any) -> Any:
 
 
 def find_weights(name: str) -> Path | None:
-    """The installed file for manifest ``name``, or None.
+    """The installed file for manifest ``name`` (e.g. ``pisam_vit_b``), or None.
 
-    Uses the weights registry when present; otherwise looks for ``<name>.pth``/``.pt``
-    in ``$DIS_ANNOTATOR_MODELS`` and the repository's ``models/``.
+    Names the manifest does not list (Pi-SAM for vit_l/vit_h, test models) are looked up
+    as ``<name>.pth`` / ``<name>.pt`` in the same search folders.
     """
+    from dis_annotator.engine import weights
+
     try:
-        from dis_annotator.engine.weights import locate  # type: ignore[attr-defined]
-    except ImportError:
-        locate = None
-    if locate is not None:
-        found = locate(name)
-        if found is not None:
-            return Path(found)
-    dirs = [os.environ.get("DIS_ANNOTATOR_MODELS"), Path(__file__).resolve().parents[2] / "models"]
-    for d in dirs:
-        if not d:
-            continue
+        found = weights.locate(name)
+    except WeightsError:
+        found = None
+    if found is not None:
+        return Path(found)
+    for d in weights.search_dirs():
         for ext in (".pth", ".pt"):
             p = Path(d) / f"{name}{ext}"
             if p.is_file():
@@ -140,11 +137,15 @@ def find_weights(name: str) -> Path | None:
 
 
 def load_default(sam_stage: Any = None, device: str | None = None, **_: Any) -> PiSamCorrector | None:
-    """Pi-SAM corrector for ``sam_stage``, None when no Pi-SAM weights are installed."""
+    """Pi-SAM corrector on top of ``sam_stage``; None when no Pi-SAM weights are installed.
+
+    Raises :class:`WeightsError` when the weights exist but are broken or were trained
+    for another SAM model type. ``device`` is ignored: Pi-SAM runs where SAM runs.
+    """
     if sam_stage is None or getattr(sam_stage, "model", None) is None:
         return None
     sam = sam_stage.model
-    sam_model = sam_model_type(sam)
+    sam_model = getattr(sam_stage, "model_type", None) or sam_model_type(sam)
     path = find_weights(weights_name(sam_model))
     if path is None:
         return None
@@ -196,7 +197,7 @@ class PiSamCorrector:
         self.max_points = max_points
         self._objects: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
         self._cache_objects = cache_objects
-        self.sam_model = sam_model_type(self.sam)
+        self.sam_model = getattr(sam_stage, "model_type", None) or sam_model_type(self.sam)
 
     # -- public API --------------------------------------------------------------
 
@@ -231,19 +232,30 @@ class PiSamCorrector:
         return Box(0.0, 0.0, float(image.width), float(image.height))
 
     def _geometry(self, emb: Any) -> tuple[float, float, float, float, int, int]:
+        """(ox, oy, sx, sy, H, W): region offset, frame pixels per image pixel, region size."""
         ox, oy = getattr(emb, "offset", None) or (0, 0)
         big_h, big_w = (int(v) for v in emb.original_size)
         h, w = (int(v) for v in emb.input_size)
         return float(ox), float(oy), w / big_w, h / big_h, big_h, big_w
 
+    def _embedding(self, image: ImageData, box: Box) -> Any:
+        """SAM's embedding, of the same region SAM's stage would encode for this box."""
+        crop_region = getattr(self.sam_stage, "crop_region", None)
+        if crop_region is None:
+            return self.sam_stage.embedding(image)
+        return self.sam_stage.embedding(image, region=crop_region(image, Prompt(box=box)))
+
     def _object(self, image: ImageData, box: Box) -> tuple[Any, Any, tuple[float, ...]]:
         """Cached (ObjectFeatures, frame image, geometry) for ``box`` on ``image``."""
         import torch
 
-        from dis_annotator.nets.pisam.frame import image_to_frame
+        from dis_annotator.engine.sam_transforms import resize_longest_side
+        from dis_annotator.nets.pisam.frame import normalize_pad
         from dis_annotator.nets.pisam.sam_decoder_ext import box_prompt_decode
 
-        emb = self.sam_stage.embedding(image)
+        emb = self._embedding(image, box)
+        if getattr(emb, "interm", None) is None:
+            raise WeightsError("Pi-SAM needs the SAM stage to capture the early ViT feature")
         geo = self._geometry(emb)
         key = (image.key, box.as_tuple(), geo)
         hit = self._objects.get(key)
@@ -253,14 +265,15 @@ class PiSamCorrector:
         ox, oy, sx, sy, big_h, big_w = geo
         crop = image.array[int(oy) : int(oy) + big_h, int(ox) : int(ox) + big_w]
         with torch.no_grad():
-            frame_img = image_to_frame(torch.from_numpy(crop).to(self.device), self.frame)
+            rgb = torch.from_numpy(resize_longest_side(crop, self.frame))[None].to(self.device)
+            frame_img = normalize_pad(rgb, self.frame)
             fbox = torch.tensor(
                 [[(box.x0 - ox) * sx, (box.y0 - oy) * sy, (box.x1 - ox) * sx, (box.y1 - oy) * sy]],
                 dtype=torch.float32,
                 device=self.device,
             )
-            features = emb.features.to(self.device)
-            interm = emb.interm.to(self.device)
+            features = emb.features.to(self.device).float()
+            interm = emb.interm.to(self.device).float()
             sam_out = box_prompt_decode(self.sam, features, fbox, self.ext)
             obj = self.decoder.embed(sam_out, features, interm)
         entry = (obj, frame_img, geo)

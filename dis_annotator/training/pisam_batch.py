@@ -17,12 +17,13 @@ from torch.nn import functional as F
 
 from dis_annotator.engine.types import Box, Point
 from dis_annotator.nets.pisam.decoder import PiSamDecoder
+from dis_annotator.nets.pisam.frame import normalize_pad
 from dis_annotator.nets.pisam.sam_decoder_ext import (
     SamDecoderExt,
     SamDecoderOutput,
     box_prompt_decode,
 )
-from dis_annotator.training.pisam_data import FrameEntry, rgb_to_input
+from dis_annotator.training.pisam_data import FrameEntry
 
 
 @dataclass
@@ -82,7 +83,7 @@ def make_batch(
         gts.append(g)
         valids.append(v)
         rgb = torch.from_numpy(e.rgb)[None]
-        images.append(rgb_to_input(rgb, frame)[0])
+        images.append(normalize_pad(rgb, frame)[0])
         boxes.append(jitter_box(gt_box(e.gt), box_jitter, (h, w), rng))
     return Batch(
         features=torch.stack([e.features for e in entries]).to(device),

@@ -21,8 +21,6 @@ from typing import Any
 import numpy as np
 import torch
 
-from dis_annotator.nets.pisam.frame import PIXEL_MEAN, PIXEL_STD, resized_shape
-
 
 @dataclass
 class PiSamItem:
@@ -73,41 +71,36 @@ def synthetic_items(n: int, size: int, seed: int) -> Iterator[PiSamItem]:
 
     rng = np.random.default_rng(seed)
     for i in range(n):
-        s = generate_sample(rng, size)
+        s = generate_sample(rng, (size, size))
         yield PiSamItem(np.asarray(s.image), np.asarray(s.gt) > 0, f"synth-{seed}-{i:05d}")
 
 
 def frame_arrays(item: PiSamItem, frame: int) -> tuple[np.ndarray, np.ndarray]:
-    """Image and GT resized to SAM's frame size (unpadded): (h, w, 3) uint8, (h, w) bool."""
+    """Image and GT resized to SAM's frame size (unpadded): (h, w, 3) uint8, (h, w) bool.
+
+    The image goes through SAM's own resize (the pixels the encoder saw); the GT is
+    area-averaged to the same size and thresholded at one half.
+    """
     import cv2
 
+    from dis_annotator.engine.sam_transforms import preprocess_shape, resize_longest_side
+
     h, w = item.gt.shape
-    nh, nw = resized_shape(h, w, frame)
+    nh, nw = preprocess_shape(h, w, frame)
+    rgb = resize_longest_side(item.image, frame)
     interp = cv2.INTER_AREA if nh < h else cv2.INTER_LINEAR
-    rgb = cv2.resize(item.image, (nw, nh), interpolation=interp)
     gt = cv2.resize(item.gt.astype(np.float32), (nw, nh), interpolation=interp) >= 0.5
     return rgb, gt
-
-
-def rgb_to_input(rgb: torch.Tensor, frame: int) -> torch.Tensor:
-    """(B, h, w, 3) uint8 resized RGB → (B, 3, frame, frame) normalised and padded."""
-    x = rgb.permute(0, 3, 1, 2).float()
-    mean = torch.tensor(PIXEL_MEAN, device=x.device).view(1, 3, 1, 1)
-    std = torch.tensor(PIXEL_STD, device=x.device).view(1, 3, 1, 1)
-    x = (x - mean) / std
-    h, w = x.shape[-2:]
-    return torch.nn.functional.pad(x, (0, frame - w, 0, frame - h))
 
 
 class EmbeddingCache:
     """Disk cache of :class:`FrameEntry` per (SAM model, frame, image content)."""
 
-    def __init__(self, root: str | os.PathLike[str], sam: Any, sam_model: str, device: str) -> None:
+    def __init__(self, root: str | os.PathLike[str], sam: Any, sam_model: str) -> None:
         self.sam = sam
         self.frame = int(sam.image_encoder.img_size)
         self.dir = Path(root) / f"{sam_model}-{self.frame}"
         self.dir.mkdir(parents=True, exist_ok=True)
-        self.device = device
 
     def _key(self, item: PiSamItem) -> str:
         h = hashlib.blake2b(digest_size=16)
@@ -118,17 +111,16 @@ class EmbeddingCache:
 
     def ensure(self, item: PiSamItem) -> Path:
         """Encode ``item`` unless cached; returns its cache file."""
+        from dis_annotator.engine.sam_embedding import encode
         from dis_annotator.io.atomic import atomic_write_bytes
-        from dis_annotator.training.pisam_tiny import encode_frame
 
         path = self.dir / f"{self._key(item)}.pt"
         if not path.is_file():
             rgb, gt = frame_arrays(item, self.frame)
-            x = rgb_to_input(torch.from_numpy(rgb)[None].to(self.device), self.frame)
-            features, interm = encode_frame(self.sam, x)
+            emb = encode(self.sam, item.image, capture_interm=True)
             d = {
-                "features": features[0].half().cpu(),
-                "interm": interm[0].half().cpu(),
+                "features": emb.features[0].half().cpu(),
+                "interm": emb.interm[0].half().cpu(),
                 "rgb": torch.from_numpy(rgb),
                 "gt": torch.from_numpy(gt),
                 "name": item.name,

@@ -8,12 +8,12 @@ from dis_annotator.engine.errors import WeightsError
 from dis_annotator.engine.stages import CoarseStage, CorrectStage
 from dis_annotator.engine.types import Box, ImageData, MaskOutput, Point, Prompt
 from dis_annotator.nets.pisam.decoder import PiSamDecoder
-from dis_annotator.training.pisam_tiny import TinySamEmbedder, build_tiny_sam
+from dis_annotator.training.pisam_tiny import tiny_sam_stage
 
 
 @pytest.fixture(scope="module")
 def sam_stage():
-    return TinySamEmbedder(build_tiny_sam(seed=0))
+    return tiny_sam_stage(seed=0)
 
 
 @pytest.fixture(scope="module")
@@ -28,9 +28,9 @@ def _decoder(seed=0):
     return PiSamDecoder(vit_dim=32)
 
 
-def _install(tmp_path, monkeypatch, sam_model="custom-32", dec=None):
+def _install(tmp_path, monkeypatch, sam_model="tiny", dec=None):
     monkeypatch.setenv("DIS_ANNOTATOR_MODELS", str(tmp_path))
-    path = tmp_path / "pisam_custom-32.pth"
+    path = tmp_path / "pisam_tiny.pth"
     pisam_stage.save_pisam(
         path, dec or _decoder(), sam_model=sam_model, frame=256, stage=1, step=7,
         metrics={"iou": 0.5},

@@ -4,9 +4,9 @@ from torch.nn import functional as F
 
 from dis_annotator.nets.pisam.deform_conv import (
     ModulatedDeformConv2d,
-    bilinear_gather,
     deform_conv2d,
     plain_conv_equivalent,
+    sample_taps,
 )
 
 
@@ -32,15 +32,16 @@ def test_fresh_layer_equals_conv2d(k):
 
 
 def test_zero_offset_sampling_is_bit_exact_im2col():
+    """Power-of-two sizes (SAM's 64² and 256² maps) sample integer positions exactly."""
     torch.manual_seed(1)
-    x = torch.randn(1, 3, 6, 7)
+    x = torch.randn(1, 3, 8, 16)
     k, pad = 3, 1
-    rows = torch.arange(6.0).view(1, 6, 1).expand(1, 6, 7)
-    cols = torch.arange(7.0).view(1, 1, 7).expand(1, 6, 7)
-    unfold = F.unfold(x, k, padding=pad).view(1, 3, k * k, 6, 7)
+    rows = torch.arange(8.0).view(1, 1, 8, 1).expand(1, 1, 8, 16)
+    cols = torch.arange(16.0).view(1, 1, 1, 16).expand(1, 1, 8, 16)
+    unfold = F.unfold(x, k, padding=pad).view(1, 3, k * k, 8, 16)
     for i in range(k):
         for j in range(k):
-            got = bilinear_gather(x, rows + i - pad, cols + j - pad)
+            got = sample_taps(x, rows + i - pad, cols + j - pad)[:, :, 0]
             assert torch.equal(got, unfold[:, :, i * k + j])
 
 
@@ -61,12 +62,12 @@ def test_integer_offset_is_shifted_conv(dy, dx):
 
 def test_half_pixel_offset_interpolates():
     x = torch.arange(12.0).view(1, 1, 3, 4)
-    py = torch.zeros(1, 1, 1)
-    px = torch.full((1, 1, 1), 1.5)
-    assert bilinear_gather(x, py, px).item() == pytest.approx(1.5)
-    py = torch.full((1, 1, 1), 0.5)
-    px = torch.zeros(1, 1, 1)
-    assert bilinear_gather(x, py, px).item() == pytest.approx(2.0)  # rows 0 and 1: 0 and 4
+    py = torch.zeros(1, 1, 1, 1)
+    px = torch.full((1, 1, 1, 1), 1.5)
+    assert sample_taps(x, py, px).item() == pytest.approx(1.5)
+    py = torch.full((1, 1, 1, 1), 0.5)
+    px = torch.zeros(1, 1, 1, 1)
+    assert sample_taps(x, py, px).item() == pytest.approx(2.0)  # rows 0 and 1: 0 and 4
 
 
 def test_gradients_reach_offsets_and_modulator():

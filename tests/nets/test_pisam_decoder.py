@@ -3,24 +3,26 @@ import torch
 
 from dis_annotator.engine.checkpoint import load_checkpoint, load_into
 from dis_annotator.engine.errors import WeightsError
+from dis_annotator.engine.sam_embedding import encode
+from dis_annotator.engine.sam_transforms import resize_longest_side
 from dis_annotator.nets.pisam.decoder import PiSamDecoder
-from dis_annotator.nets.pisam.frame import image_to_frame
+from dis_annotator.nets.pisam.frame import normalize_pad
 from dis_annotator.nets.pisam.sam_decoder_ext import (
     SamDecoderExt,
     box_prompt_decode,
     sam_decoder_state,
 )
-from dis_annotator.training.pisam_tiny import build_tiny_sam, encode_frame
+from dis_annotator.training.pisam_tiny import build_tiny_sam
 
 
 @pytest.fixture(scope="module")
 def tiny():
     sam = build_tiny_sam(seed=0)
     torch.manual_seed(1)
-    image = (torch.rand(200, 256, 3) * 255).to(torch.uint8)
-    frame = image_to_frame(image, 256)
-    features, interm = encode_frame(sam, frame)
-    return sam, frame, features, interm
+    image = (torch.rand(200, 256, 3) * 255).to(torch.uint8).numpy()
+    frame = normalize_pad(torch.from_numpy(resize_longest_side(image, 256))[None], 256)
+    emb = encode(sam, image, capture_interm=True)
+    return sam, frame, emb.features, emb.interm
 
 
 @pytest.mark.parametrize("multimask", [False, True])

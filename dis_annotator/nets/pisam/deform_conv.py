@@ -1,17 +1,18 @@
 """Modulated deformable convolution (DCNv2) in pure PyTorch.
 
 torchvision's ``deform_conv2d`` cannot be used on these machines (docs/adr/0003), so the
-sampling is written with plain tensor ops. Offsets follow torchvision's layout: for
+sampling is written with ``grid_sample``. Offsets follow torchvision's layout: for
 kernel tap ``k = i * kw + j`` (row ``i``, column ``j``), channel ``2k`` is the row
 (y) offset and ``2k + 1`` the column (x) offset, in input pixels.
 
-Bilinear sampling is done by gathering the four neighbours ourselves instead of
-``grid_sample``: at integer positions the interpolation weights are exactly 0 and 1, so
-a zero offset samples the input *bit-exactly* (the im2col equals ``F.unfold``) and the
-layer equals ``F.conv2d`` up to summation order.
+Pixel positions ``p`` are normalised as ``(2p + 1) / size − 1`` (``align_corners=False``):
+for power-of-two sizes (SAM's 64² and 256² maps) that is exact in floating point, so a
+zero offset samples the input bit-exactly (the im2col equals ``F.unfold``) and the layer
+equals ``F.conv2d`` up to summation order (tested).
 
-The taps are processed one at a time and accumulated, so memory stays at a few copies of
-the input even for a 7×7 kernel on a 32×256×256 feature (a full im2col would be 400 MB).
+Taps are processed one kernel row at a time and accumulated, so memory stays at ``kw``
+copies of the input even for a 7×7 kernel on a 32×256×256 feature (a full im2col would be
+400 MB per image).
 """
 
 from __future__ import annotations
@@ -21,35 +22,19 @@ from torch import nn
 from torch.nn import functional as F
 
 
-def bilinear_gather(x: torch.Tensor, py: torch.Tensor, px: torch.Tensor) -> torch.Tensor:
-    """Sample ``x`` (B, C, H, W) at float pixel positions ``py``/``px`` (B, H', W').
+def sample_taps(x: torch.Tensor, py: torch.Tensor, px: torch.Tensor) -> torch.Tensor:
+    """Bilinear samples of ``x`` (B, C, H, W) at pixel positions py/px (B, n, H', W').
 
-    Positions are pixel indices (row, column); outside the image counts as zero.
-    Returns (B, C, H', W').
+    Positions are (row, column) pixel indices; outside the image counts as zero.
+    Returns (B, C, n, H', W').
     """
     b, c, h, w = x.shape
-    flat = x.reshape(b, c, h * w)
-    y0 = torch.floor(py)
-    x0 = torch.floor(px)
-    wy1 = py - y0
-    wx1 = px - x0
-    wy0 = 1.0 - wy1
-    wx0 = 1.0 - wx1
-    y0i = y0.long()
-    x0i = x0.long()
-    out = None
-    for dy, wy in ((0, wy0), (1, wy1)):
-        for dx, wx in ((0, wx0), (1, wx1)):
-            yy = y0i + dy
-            xx = x0i + dx
-            valid = (yy >= 0) & (yy < h) & (xx >= 0) & (xx < w)
-            idx = (yy.clamp(0, h - 1) * w + xx.clamp(0, w - 1)).reshape(b, 1, -1)
-            vals = torch.gather(flat, 2, idx.expand(b, c, idx.shape[-1]))
-            weight = (wy * wx * valid.to(wy.dtype)).reshape(b, 1, -1)
-            term = vals * weight
-            out = term if out is None else out + term
-    assert out is not None
-    return out.reshape(b, c, *py.shape[1:])
+    n, ho, wo = py.shape[1:]
+    gx = (2 * px + 1) / w - 1
+    gy = (2 * py + 1) / h - 1
+    grid = torch.stack([gx, gy], dim=-1).reshape(b, n * ho, wo, 2)  # grid_sample: (x, y)
+    out = F.grid_sample(x, grid, mode="bilinear", padding_mode="zeros", align_corners=False)
+    return out.view(b, c, n, ho, wo)
 
 
 def deform_conv2d(
@@ -72,19 +57,19 @@ def deform_conv2d(
     wout = w + 2 * padding - kw + 1
     if offset.shape != (b, 2 * kh * kw, hout, wout):
         raise ValueError(f"offset shape {tuple(offset.shape)} does not fit the kernel/output")
-    rows = torch.arange(hout, device=x.device, dtype=x.dtype).view(1, hout, 1)
-    cols = torch.arange(wout, device=x.device, dtype=x.dtype).view(1, 1, wout)
+    rows = torch.arange(hout, device=x.device, dtype=x.dtype).view(1, 1, hout, 1)
+    cols = torch.arange(wout, device=x.device, dtype=x.dtype).view(1, 1, 1, wout)
+    taps_j = torch.arange(kw, device=x.device, dtype=x.dtype).view(1, kw, 1, 1) - padding
     out = None
     for i in range(kh):
-        for j in range(kw):
-            k = i * kw + j
-            py = rows + (i - padding) + offset[:, 2 * k]
-            px = cols + (j - padding) + offset[:, 2 * k + 1]
-            sampled = bilinear_gather(x, py, px)
-            if mask is not None:
-                sampled = sampled * mask[:, k : k + 1]
-            term = torch.einsum("oc,bchw->bohw", weight[:, :, i, j], sampled)
-            out = term if out is None else out + term
+        k0, k1 = i * kw, (i + 1) * kw
+        py = rows + (i - padding) + offset[:, 2 * k0 : 2 * k1 : 2]
+        px = cols + taps_j + offset[:, 2 * k0 + 1 : 2 * k1 : 2]
+        sampled = sample_taps(x, py, px)  # (B, Cin, kw, Hout, Wout)
+        if mask is not None:
+            sampled = sampled * mask[:, k0:k1].unsqueeze(1)
+        term = torch.einsum("ocn,bcnhw->bohw", weight[:, :, i, :], sampled)
+        out = term if out is None else out + term
     assert out is not None
     if bias is not None:
         out = out + bias.view(1, cout, 1, 1)
