@@ -130,3 +130,16 @@ def test_coarse_wrapper_uses_hr_decoder_for_boxes(tmp_path, monkeypatch, sam_sta
     assert isinstance(out, MaskOutput) and out.report.stage == "coarse"
     assert out.report.name == "pisam"
     assert coarse.model is sam_stage.model
+
+
+def test_point_only_prompts_go_to_sam_and_many_clicks_keep_the_latest(
+    tmp_path, monkeypatch, sam_stage, image
+):
+    _install(tmp_path, monkeypatch)
+    stage = pisam_stage.load_default(sam_stage=sam_stage)
+    coarse = stage.coarse_stage()
+    out = coarse.predict(image, Prompt(points=(Point(100, 50, True),)), None)
+    assert out.report.name == sam_stage.name and "sam_logits" in out.state
+    clicks = tuple(Point(10 + 10 * i, 40, i % 2 == 0) for i in range(13))
+    res = stage.correct(image, Prompt(box=Box(5, 5, 190, 95), points=clicks), out)
+    assert res.report.settings == {"clicks_used": 10, "clicks_total": 13}
