@@ -20,7 +20,7 @@ from dis_annotator.engine.errors import WeightsError
 
 @dataclass(frozen=True)
 class SamConfig:
-    """Image-encoder size; prompt encoder and mask decoder are SAM's fixed ones."""
+    """Encoder size (and, for tiny test models only, the decoder width)."""
 
     encoder_embed_dim: int = 768
     encoder_depth: int = 12
@@ -30,6 +30,7 @@ class SamConfig:
     patch_size: int = 16
     window_size: int = 14
     prompt_embed_dim: int = 256
+    decoder_mlp_dim: int = 2048
     model_type: str = "vit_b"
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
 
@@ -52,6 +53,7 @@ PRESETS: dict[str, SamConfig] = {
     "vit_l": SamConfig(1024, 24, 16, (5, 11, 17, 23), model_type="vit_l"),
     "vit_h": SamConfig(1280, 32, 16, (7, 15, 23, 31), model_type="vit_h"),
 }
+"""Official sizes; prompt encoder and mask decoder (width 256) are the same for all."""
 _BY_EMBED_DIM = {c.encoder_embed_dim: c for c in PRESETS.values()}
 
 
@@ -92,7 +94,9 @@ def build_sam(config: SamConfig) -> Any:
         ),
         mask_decoder=MaskDecoder(
             num_multimask_outputs=3,
-            transformer=TwoWayTransformer(depth=2, embedding_dim=dim, mlp_dim=2048, num_heads=8),
+            transformer=TwoWayTransformer(
+                depth=2, embedding_dim=dim, mlp_dim=config.decoder_mlp_dim, num_heads=8
+            ),
             transformer_dim=dim,
             iou_head_depth=3,
             iou_head_hidden_dim=256,

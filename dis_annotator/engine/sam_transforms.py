@@ -56,12 +56,13 @@ def _axis_weights(
 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """PyTorch's bilinear (align_corners=False) source indices and weights for outputs
     ``start..stop-1`` of an axis resized from ``in_size`` to ``out_size``."""
-    scale = in_size / out_size
-    dst = torch.arange(start, stop, dtype=torch.float64)
-    src = ((dst + 0.5) * scale - 0.5).clamp_(min=0.0)
-    i0 = src.floor().long().clamp_(max=in_size - 1)
+    # float32 arithmetic, as in ATen's area_pixel_compute_scale / _source_index.
+    scale = torch.tensor(in_size, dtype=torch.float32) / out_size
+    dst = torch.arange(start, stop, dtype=torch.float32)
+    src = (scale * (dst + 0.5) - 0.5).clamp_(min=0.0)
+    i0 = src.long().clamp_(max=in_size - 1)
     i1 = (i0 + 1).clamp_(max=in_size - 1)
-    lam = (src - i0.to(torch.float64)).to(torch.float32)
+    lam = (src - i0.to(torch.float32)).clamp_(0.0, 1.0)
     return i0, i1, lam
 
 
@@ -78,14 +79,14 @@ def upsample_window(
     h, w = logits.shape[-2:]
     r0, r1, ly = _axis_weights(h, out_size[0], y0, y1)
     c0, c1, lx = _axis_weights(w, out_size[1], x0, x1)
-    src = logits.to(torch.float32)
-    rows_lo = src.index_select(0, r0)
-    rows_hi = src.index_select(0, r1)
-    lx_ = lx[None, :]
-    top = rows_lo.index_select(1, c0) * (1 - lx_) + rows_lo.index_select(1, c1) * lx_
-    bot = rows_hi.index_select(1, c0) * (1 - lx_) + rows_hi.index_select(1, c1) * lx_
+    lo, hi = int(r0.min()), int(r1.max()) + 1
+    src = logits[lo:hi].to(torch.float32)
+    # Separable, horizontal inside and vertical outside like ATen's kernel:
+    # out = (1-ly)·((1-lx)·x00 + lx·x01) + ly·((1-lx)·x10 + lx·x11)
+    horiz = src.index_select(1, c0).mul_(1 - lx).add_(src.index_select(1, c1).mul_(lx))
     ly_ = ly[:, None]
-    return top * (1 - ly_) + bot * ly_
+    out = horiz.index_select(0, r0 - lo).mul_(1 - ly_)
+    return out.add_(horiz.index_select(0, r1 - lo).mul_(ly_))
 
 
 def positive_window(

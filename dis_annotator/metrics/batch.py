@@ -37,10 +37,15 @@ def fit_to(pred: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
 
 @dataclass
 class PairResult:
-    """One scored file pair; ``resized_from`` is the prediction's (H, W) when it was resized."""
+    """One file pair: its scores, or ``error`` (a sentence) when it could not be scored.
 
-    scores: ImageScores
+    ``resized_from`` is the prediction's original (H, W) when it was resized.
+    """
+
+    name: str
+    scores: ImageScores | None = None
     resized_from: tuple[int, int] | None = None
+    error: str | None = None
 
 
 @dataclass(frozen=True)
@@ -54,13 +59,16 @@ class _Job:
 
 
 def _score_job(job: _Job) -> PairResult:
-    gt = read_gray(job.gt)
-    pred = read_gray(job.pred)
+    try:
+        gt = read_gray(job.gt)
+        pred = read_gray(job.pred)
+    except MaskReadError as exc:
+        return PairResult(job.name, error=str(exc))
     resized = pred.shape if pred.shape != gt.shape else None
     pred = fit_to(pred, gt.shape)
     skeleton = SkeletonCache(job.skeleton_dir).get(gt > 128)
     scores = score_image(pred, gt, job.name, skeleton, job.relax, job.epsilon)
-    return PairResult(scores, resized)
+    return PairResult(job.name, scores, resized)
 
 
 def evaluate_pairs(
@@ -73,6 +81,9 @@ def evaluate_pairs(
 ) -> tuple[DISEvaluator, list[PairResult]]:
     """Score ``(name, pred_path, gt_path)`` pairs; results keep the input order.
 
+    Unreadable files give a :class:`PairResult` with ``error`` set and are left out of
+    the evaluator.
+
     ``workers`` > 1 uses that many processes (spawned, so it is safe next to torch and
     Qt). ``skeleton_dir`` caches GT skeletons across runs (None: compute each time).
     """
@@ -84,8 +95,14 @@ def evaluate_pairs(
             on_result(res)
     ev = DISEvaluator(relax=relax, epsilon=epsilon)
     for res in results:
-        ev.add_scores(res.scores)
+        if res.scores is not None:
+            ev.add_scores(res.scores)
     return ev, results
+
+
+def _init_worker() -> None:
+    # one OpenCV thread per process: the processes are the parallelism
+    cv2.setNumThreads(1)
 
 
 def _map(jobs: list[_Job], workers: int) -> Iterable[PairResult]:
@@ -94,5 +111,5 @@ def _map(jobs: list[_Job], workers: int) -> Iterable[PairResult]:
         yield from map(_score_job, jobs)
         return
     ctx = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_worker) as pool:
         yield from pool.map(_score_job, jobs, chunksize=max(1, len(jobs) // (workers * 8)))

@@ -54,7 +54,7 @@ def score_image(
     epsilon: float = 2.0,
 ) -> ImageScores:
     """All six measures for an H×W uint8 ``pred`` and H×W uint8 ``gt`` (prepared once)."""
-    check_pair(pred, gt)
+    pred, gt = check_pair(pred, gt)
     p, g = prepare(pred, gt)
     levels = to_levels(p)
     return ImageScores(

@@ -20,6 +20,8 @@ from typing import NamedTuple
 import cv2
 import numpy as np
 
+from dis_annotator.metrics.prepare import check_pair
+
 CROSS = cv2.getStructuringElement(cv2.MORPH_CROSS, (3, 3))
 
 
@@ -79,8 +81,7 @@ def hce_parts(
     epsilon: float = 2.0,
 ) -> HCEParts:
     """Like :func:`hce`, but the four terms (FP vertices, FP regions, FN vertices, FN regions)."""
-    if pred.shape != gt.shape or pred.ndim != 2:
-        raise ValueError(f"pred {pred.shape} and gt {gt.shape} must be the same H×W shape")
+    pred, gt = check_pair(pred, gt)
     r = pred > 128
     g = gt > 128
     if skeleton is None:

@@ -13,17 +13,31 @@ import numpy as np
 EPS = float(np.spacing(1))
 
 
-def check_pair(pred: np.ndarray, gt: np.ndarray) -> None:
-    """Raise ``ValueError`` unless ``pred`` and ``gt`` are same-size 2-D maps."""
+def as_map(a: np.ndarray, what: str) -> np.ndarray:
+    """An H×W uint8 map as the measures expect it: uint8 as is, bool as 0/255.
+
+    Other dtypes are refused: a float map in [0, 1] compared with 128 would silently
+    count as empty.
+    """
+    if a.dtype == np.uint8:
+        return a
+    if a.dtype == np.bool_:
+        return a.astype(np.uint8) * 255
+    raise ValueError(f"{what} must be uint8 (0-255) or bool, got {a.dtype}")
+
+
+def check_pair(pred: np.ndarray, gt: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(pred, gt)`` as uint8 maps; ``ValueError`` unless they are same-size 2-D maps."""
     if pred.ndim != 2 or gt.ndim != 2:
         raise ValueError(f"pred {pred.shape} and gt {gt.shape} must be 2-D (H×W) maps")
     if pred.shape != gt.shape:
         raise ValueError(f"pred {pred.shape} and gt {gt.shape} differ in size; resize pred first")
+    return as_map(pred, "pred"), as_map(gt, "gt")
 
 
 def prepare(pred: np.ndarray, gt: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """``(pred float64 H×W in [0, 1], gt bool H×W)`` from the uint8 inputs."""
-    check_pair(pred, gt)
+    pred, gt = check_pair(pred, gt)
     g = gt > 128
     p = pred.astype(np.float64) / 255.0
     lo, hi = p.min(), p.max()

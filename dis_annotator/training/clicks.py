@@ -99,3 +99,13 @@ def simulate_clicks(
     points += _region_clicks(p & ~g, False, min_area, band, rng)
     order = rng.permutation(len(points))
     return [points[i] for i in order[:max_points]]
+
+
+def points_to_arrays(points: list[Point]) -> tuple[np.ndarray, np.ndarray]:
+    """``(coords (N, 2) float32 as (x, y), labels (N,) int64 with 1 = positive)``.
+
+    SAM's prompt-encoder layout, for training code that batches simulated clicks.
+    """
+    coords = np.array([(p.x, p.y) for p in points], dtype=np.float32).reshape(-1, 2)
+    labels = np.array([p.label for p in points], dtype=np.int64)
+    return coords, labels

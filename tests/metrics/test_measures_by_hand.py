@@ -100,3 +100,13 @@ def test_half_precision_prediction_f_value():
 def test_size_mismatch_is_refused():
     with pytest.raises(ValueError):
         mae(np.zeros((4, 4), np.uint8), np.zeros((4, 5), np.uint8))
+
+
+def test_bool_maps_count_as_0_and_255_and_floats_are_refused():
+    from dis_annotator.metrics import hce
+
+    gt = _square_gt()
+    assert mae(gt > 0, gt > 0) == 0.0
+    assert hce(np.zeros(gt.shape, bool), gt > 0) == hce(np.zeros_like(gt), gt) > 0
+    with pytest.raises(ValueError, match="uint8"):
+        mae(gt / 255.0, gt)

@@ -116,3 +116,14 @@ def test_clicks_lie_on_errors_of_the_right_sign(pred, gt, m, seed):
             assert gt[r, c] and not pred[r, c]
         else:
             assert pred[r, c] and not gt[r, c]
+
+
+def test_points_to_arrays_uses_sam_layout():
+    from dis_annotator.engine.types import Point
+    from dis_annotator.training.clicks import points_to_arrays
+
+    coords, labels = points_to_arrays([Point(3, 5, True), Point(7.5, 1, False)])
+    assert coords.dtype == np.float32 and coords.tolist() == [[3, 5], [7.5, 1]]
+    assert labels.tolist() == [1, 0]
+    empty_c, empty_l = points_to_arrays([])
+    assert empty_c.shape == (0, 2) and empty_l.shape == (0,)

@@ -37,3 +37,18 @@ class ColourModel:
     def log_ratio(self, rgb: np.ndarray) -> np.ndarray:
         """log p(colour | fg) − log p(colour | bg) for an H×W×3 uint8 image (float32)."""
         return self._log_ratio[_bin_index(rgb)].astype(np.float32)
+
+
+def surround_likeness(rgb: np.ndarray, selected: np.ndarray, surround: np.ndarray) -> float:
+    """How much the selected pixels' colours look like the surround's, in [0, 1].
+
+    Mean over selected pixels of p_surround / (p_selected + p_surround) for their colour:
+    about 0.5 when the selection is made of surround colours (a filled-in see-through
+    object), near 0 when its colours are its own.
+    """
+    if selected.sum() == 0 or surround.sum() == 0:
+        return 0.0
+    idx = _bin_index(rgb[selected])
+    p_sel = _density(idx)
+    p_sur = _density(_bin_index(rgb[surround]))
+    return float((p_sur[idx] / (p_sel[idx] + p_sur[idx])).mean())

@@ -5,7 +5,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from dis_annotator.engine.classical.colour_model import ColourModel
+from dis_annotator.engine.classical.colour_model import ColourModel, surround_likeness
 from dis_annotator.engine.classical.roi import Roi, make_roi, prompt_region
 from dis_annotator.engine.types import ImageData, IsCurrent, MaskOutput, Prompt, StageReport
 
@@ -18,10 +18,13 @@ def _seed_radius(roi: Roi) -> int:
 class GrabCutStage:
     """GrabCut on the prompt's region at a capped working resolution (default 0.25 MP).
 
-    With a previous mask (follow-up clicks) GrabCut starts from it instead of the box,
-    so a click corrects the current result rather than starting over. The soft output is
-    the working-resolution mask upsampled bilinearly over the ROI; the refiner recovers
-    full-resolution edges.
+    A box starts GrabCut the usual way (everything inside is probably foreground). When
+    the result looks like the box's surround — GrabCut cut along a closed rim and filled
+    a see-through object such as a wheel — it is re-run from a colour-contrast prior
+    (colours over-represented in the box) and the result that looks less like the
+    surround wins. With a previous mask (follow-up clicks) GrabCut starts from it, so a
+    click corrects the current result. The soft output is the working-resolution mask
+    upsampled over the ROI; the refiner recovers full-resolution edges.
     """
 
     name = "grabcut"
@@ -33,54 +36,35 @@ class GrabCutStage:
         max_work_pixels: int = 250_000,
         margin: float = 0.1,
         contrast_ratio: float = 2.0,
+        filled_threshold: float = 0.25,
+        switch_gain: float = 0.2,
     ):
         self.iterations = iterations
-        self.contrast_ratio = contrast_ratio
         self.max_work_pixels = max_work_pixels
         self.margin = margin
+        self.contrast_ratio = contrast_ratio
+        self.filled_threshold = filled_threshold
+        self.switch_gain = switch_gain
 
     def prepare(self, image: ImageData, is_current: IsCurrent | None = None) -> None:
         """Nothing to precompute: GrabCut has no per-image embedding."""
 
-    def _contrast_prior(self, rgb: np.ndarray, inside: np.ndarray) -> np.ndarray | None:
-        """Pixels whose colour is over-represented inside the box relative to its surround.
-
-        Plain box initialisation lets GrabCut cut along a closed rim and fill everything
-        inside (a wheel becomes a disc); starting from colours that distinguish the box
-        from its surround keeps see-through objects see-through. Returns None when the
-        surround is too small or the prior covers too little of the box to trust.
-        """
-        outside = ~inside
-        if outside.sum() < 64:
-            return None
-        model = ColourModel(rgb[inside], rgb[outside])
-        prior = model.log_ratio(rgb) > np.log(self.contrast_ratio)
-        frac = prior[inside].mean()
-        if frac < 0.01:
-            return None
-        return prior
-
-    def _init_labels(
-        self, roi: Roi, prompt: Prompt, previous: MaskOutput | None, work_rgb: np.ndarray
+    def _labels(
+        self,
+        roi: Roi,
+        prompt: Prompt,
+        inside: np.ndarray,
+        previous: MaskOutput | None,
+        prior: np.ndarray | None = None,
     ) -> np.ndarray:
-        h, w = roi.work_shape
+        h, w = inside.shape
         labels = np.full((h, w), cv2.GC_BGD, np.uint8)
-        inside = np.zeros((h, w), bool)
-        if prompt.box is not None:
-            bx0 = int(np.floor((prompt.box.x0 - roi.x0) * roi.scale))
-            by0 = int(np.floor((prompt.box.y0 - roi.y0) * roi.scale))
-            bx1 = int(np.ceil((prompt.box.x1 - roi.x0) * roi.scale))
-            by1 = int(np.ceil((prompt.box.y1 - roi.y0) * roi.scale))
-            inside[max(0, by0) : by1, max(0, bx0) : bx1] = True
-        else:
-            inside[:] = True
         if previous is not None and previous.mask is not None:
             prev = roi.to_work(roi.crop(previous.mask).astype(np.float32), cv2.INTER_AREA) > 0.5
             labels[inside] = cv2.GC_PR_BGD
             labels[inside & prev] = cv2.GC_PR_FGD
         elif prompt.box is not None:
             labels[inside] = cv2.GC_PR_FGD
-            prior = self._contrast_prior(work_rgb, inside)
             if prior is not None:
                 labels[inside & ~prior] = cv2.GC_PR_BGD
         else:
@@ -102,20 +86,42 @@ class GrabCutStage:
             labels[border & (labels == cv2.GC_PR_FGD)] = cv2.GC_PR_BGD
         return labels
 
+    def _grabcut(self, bgr: np.ndarray, labels: np.ndarray) -> np.ndarray:
+        fg_any = (labels == cv2.GC_FGD) | (labels == cv2.GC_PR_FGD)
+        if fg_any.any() and not fg_any.all():
+            bgd = np.zeros((1, 65), np.float64)
+            fgd = np.zeros((1, 65), np.float64)
+            cv2.setRNGSeed(0)  # GrabCut's k-means init is random: same input, same mask
+            cv2.grabCut(bgr, labels, None, bgd, fgd, self.iterations, cv2.GC_INIT_WITH_MASK)
+        return (labels == cv2.GC_FGD) | (labels == cv2.GC_PR_FGD)
+
+    def _contrast_prior(self, rgb: np.ndarray, inside: np.ndarray) -> np.ndarray | None:
+        """Pixels whose colour is over-represented inside the box relative to its surround."""
+        if (~inside).sum() < 64:
+            return None
+        model = ColourModel(rgb[inside], rgb[~inside])
+        prior = model.log_ratio(rgb) > np.log(self.contrast_ratio)
+        return prior if prior[inside].mean() >= 0.01 else None
+
     def predict(
         self, image: ImageData, prompt: Prompt, previous: MaskOutput | None
     ) -> MaskOutput:
         region = prompt_region(prompt, image.width, image.height)
         roi = make_roi(region, image.width, image.height, self.margin, self.max_work_pixels)
-        work = np.ascontiguousarray(roi.to_work(roi.crop(image.array))[:, :, ::-1])  # BGR
-        labels = self._init_labels(roi, prompt, previous, work[:, :, ::-1])
-        fg_any = (labels == cv2.GC_FGD) | (labels == cv2.GC_PR_FGD)
-        if fg_any.any() and not fg_any.all():
-            bgd = np.zeros((1, 65), np.float64)
-            fgd = np.zeros((1, 65), np.float64)
-            cv2.grabCut(work, labels, None, bgd, fgd, self.iterations, cv2.GC_INIT_WITH_MASK)
-        fg = ((labels == cv2.GC_FGD) | (labels == cv2.GC_PR_FGD)).astype(np.float32)
-        prob = np.clip(roi.from_work(fg), 0.0, 1.0)
+        rgb = np.ascontiguousarray(roi.to_work(roi.crop(image.array)))
+        bgr = np.ascontiguousarray(rgb[:, :, ::-1])
+        inside = roi.box_mask(prompt.box)
+        fg = self._grabcut(bgr, self._labels(roi, prompt, inside, previous))
+        init = "previous mask" if previous is not None else ("box" if prompt.box else "clicks")
+        if previous is None and prompt.box is not None and (~inside).any():
+            filled = surround_likeness(rgb, fg, ~inside)
+            if filled > self.filled_threshold:
+                prior = self._contrast_prior(rgb, inside)
+                if prior is not None:
+                    fg2 = self._grabcut(bgr, self._labels(roi, prompt, inside, None, prior))
+                    if filled - surround_likeness(rgb, fg2, ~inside) > self.switch_gain:
+                        fg, init = fg2, "colour-contrast prior"
+        prob = np.clip(roi.from_work(fg.astype(np.float32)), 0.0, 1.0)
         mask = np.zeros((image.height, image.width), bool)
         roi.crop(mask)[:] = prob > 0.5
         return MaskOutput(
@@ -132,7 +138,7 @@ class GrabCutStage:
                 settings={
                     "iterations": self.iterations,
                     "work_scale": round(roi.scale, 4),
-                    "from_previous": previous is not None,
+                    "init": init,
                 },
             ),
         )

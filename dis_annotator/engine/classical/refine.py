@@ -49,13 +49,15 @@ class ClassicalRefiner:
 
     def __init__(
         self,
-        margin: float = 0.05,
+        margin: float = 0.08,
         max_pixels: int = 16_000_000,
         radius: int = 2,
         eps: float = 1e-3,
         colour_weight: float = 1.0,
         flip_ratio: float = 50.0,
+        min_surround: int = 2000,
     ) -> None:
+        self.min_surround = min_surround
         self.margin = margin
         self.max_pixels = max_pixels
         self.radius = radius
@@ -65,6 +67,9 @@ class ClassicalRefiner:
 
     def refine(self, image: ImageData, coarse: MaskOutput, prompt: Prompt) -> MaskOutput:
         region = Box.from_mask(coarse.mask)
+        if region is not None and prompt.box is not None:
+            b = prompt.box
+            region = Box(min(region.x0, b.x0), min(region.y0, b.y0), max(region.x1, b.x1), max(region.y1, b.y1))
         if region is None:
             return MaskOutput(coarse.mask.copy(), coarse.prob, coarse.prob_box, coarse.score,
                               report=self._report(0.0, 1.0, skipped="empty coarse mask"))
@@ -79,7 +84,12 @@ class ClassicalRefiner:
         logit = np.log(p_clip / (1.0 - p_clip))
 
         fg_sample = (prior > 0.5) & ~band
-        bg_sample = (prior <= 0.5) & ~band
+        # Background colours come from outside the user's box where there is enough of it:
+        # the coarse mask's outside also holds whatever the coarse stage missed (the very
+        # spokes we want back), which would teach the model that they are background.
+        bg_sample = ~roi.box_mask(prompt.box)
+        if bg_sample.sum() < self.min_surround:
+            bg_sample = (prior <= 0.5) & ~band
         if fg_sample.sum() < 32:
             fg_sample = prior > 0.5
         if bg_sample.sum() < 32:

@@ -5,7 +5,7 @@ See ``models/README.md`` for the user-facing story and docs/adr/0040 for the cho
 
 from __future__ import annotations
 
-from dis_annotator.engine.weights.download import (
+from dis_annotator.engine.weights.downloader import (
     DownloadCancelled,
     DownloadError,
     ResumableDownloader,

@@ -96,5 +96,6 @@ def map_palette(t: np.ndarray, colours: list[np.ndarray]) -> np.ndarray:
     # JPEG and an order of magnitude faster than per-pixel interpolation
     lut = np.stack([np.interp(levels, stops, cols[:, ch]) for ch in range(3)], 1)
     lut = np.clip(lut + 0.5, 0, 255).astype(np.uint8).reshape(256, 1, 3)
-    idx = np.clip(t * 255.0 + 0.5, 0, 255).astype(np.uint8)
+    # one saturating pass to uint8 (t is non-negative, so the "abs" is a no-op)
+    idx = cv2.convertScaleAbs(np.asarray(t, np.float32), alpha=255.0, beta=0.5)
     return cv2.LUT(cv2.merge([idx, idx, idx]), lut).astype(np.float32)

@@ -223,11 +223,13 @@ def draw_creature(rng: np.random.Generator, cv: Canvas, region: Region) -> None:
             tip = head + (axis * 1.0 + side * s * rng.uniform(0.3, 0.9)) * reach * 0.9
             mid = head + (axis * 0.7 + side * s * 0.2) * reach * 0.5
             cv.polyline(wobble(rng, bezier(np.stack([head, mid, tip]), 40), 1.0), 1.0)
-        if rng.random() < 0.5:  # veined wings: outlines plus thin veins
+        if rng.random() < 0.5:  # veined wings swept back from the thorax
             for s in (-1.0, 1.0):
-                root = c
-                wing = ellipse_points(tuple(root + side * s * body * 2.2 - axis * body * 0.8),
-                                      body * 2.4, body * 0.9, ang + s * 0.4, 60)
+                sweep = ang + s * (np.pi / 2 - rng.uniform(0.3, 0.7)) + np.pi
+                d = np.array([np.cos(sweep), np.sin(sweep)])
+                length = body * rng.uniform(2.0, 3.0)
+                wing = ellipse_points(tuple(c + d * length), length, body * 0.7,
+                                      sweep, 60)
                 cv.polyline(wing, 1.2, closed=True)
-                veins = [np.stack([root, wing[k]]) for k in range(0, 60, 12)]
+                veins = [np.stack([c, wing[k]]) for k in range(0, 60, 12)]
                 cv.lines(veins, 1.0)

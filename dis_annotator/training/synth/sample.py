@@ -43,6 +43,9 @@ KINDS: tuple[str, ...] = tuple(DRAWERS)
 
 # objects smaller than this fraction of the image are redrawn (a DIS image shows its object)
 _MIN_FRACTION = 0.003
+# share of images with a second object: the GT then has several components, so GT
+# enrichment yields per-object samples whose box must select one object of two
+P_SECOND_OBJECT = 0.25
 
 
 @dataclass
@@ -67,6 +70,16 @@ def _region(rng: np.random.Generator, w: int, h: int) -> Region:
     return (cx, cy, rx, ry)
 
 
+def _second_region(rng: np.random.Generator, w: int, h: int, first: Region) -> Region:
+    """A smaller region as far from ``first`` as 8 random tries allow (may still touch)."""
+    rx, ry = w * rng.uniform(0.1, 0.2), h * rng.uniform(0.1, 0.2)
+    cand = np.stack([rng.uniform(rx, w - rx, 8), rng.uniform(ry, h - ry, 8)], 1)
+    fx, fy, frx, fry = first
+    d = ((cand[:, 0] - fx) / (frx + rx)) ** 2 + ((cand[:, 1] - fy) / (fry + ry)) ** 2
+    cx, cy = cand[int(np.argmax(d))]
+    return (float(cx), float(cy), rx, ry)
+
+
 def _draw_object(
     rng: np.random.Generator, size: tuple[int, int], kinds: Sequence[str]
 ) -> tuple[np.ndarray, str]:
@@ -74,7 +87,11 @@ def _draw_object(
     for _ in range(20):
         kind = str(kinds[int(rng.integers(len(kinds)))])
         cv = Canvas(size, scale=2)
-        DRAWERS[kind](rng, cv, _region(rng, w, h))
+        region = _region(rng, w, h)
+        DRAWERS[kind](rng, cv, region)
+        if rng.random() < P_SECOND_OBJECT:  # a second, separate object (GT enrichment, prompts)
+            other = str(kinds[int(rng.integers(len(kinds)))])
+            DRAWERS[other](rng, cv, _second_region(rng, w, h, region))
         alpha = cv.coverage()
         if np.count_nonzero(alpha > 0.5) >= _MIN_FRACTION * w * h:
             return alpha, kind
@@ -84,10 +101,10 @@ def _draw_object(
 def _fg_field(
     rng: np.random.Generator, bg: np.ndarray, alpha: np.ndarray, cols: list[np.ndarray]
 ) -> np.ndarray:
-    """H×W×3 object colour: near-background contrast is common, shading always varies."""
+    """h×w×3 object colour over the crop ``alpha`` covers (``bg`` is the same crop):
+    near-background contrast is common, shading always varies."""
     h, w = alpha.shape
-    x0, y0, x1, y1 = _bbox(alpha > 0.5)
-    local = bg[y0:y1, x0:x1].reshape(-1, 3).mean(0)
+    local = np.array(cv2.mean(bg)[:3], np.float32)
     contrast = 20.0 + 110.0 * rng.random() ** 1.5
     if rng.random() < 0.25:  # camouflage: take one of the background's own colours
         base = cols[int(rng.integers(len(cols)))] + rng.normal(0, 10, 3)
@@ -96,7 +113,8 @@ def _fg_field(
     else:
         base = shifted_colour(rng, local, contrast)
     base = np.clip(base, 0, 255).astype(np.float32)
-    shade = value_noise(rng, (h, w), rng.uniform(2, 10), 3)
+    cells = max(2.0, rng.uniform(2, 10) * max(h, w) / 512)
+    shade = value_noise(rng, (h, w), cells, 3)
     amp = rng.uniform(0.1, 0.6)
     shade_f = (1 - amp / 2) + amp * shade
     fg = cv2.merge([shade_f * float(c) for c in base])
@@ -105,7 +123,7 @@ def _fg_field(
         m = cv2.GaussianBlur((shade > rng.uniform(0.3, 0.7)).astype(np.float32), (0, 0), 3)
         blend(fg, m, other)
     if rng.random() < 0.3:  # specular highlights on metal wires
-        spec = value_noise(rng, (h, w), rng.uniform(10, 30), 2) ** 6
+        spec = value_noise(rng, (h, w), max(2.0, rng.uniform(10, 30) * max(h, w) / 512), 2) ** 6
         spec *= 255 * rng.uniform(0.3, 0.8)
         fg += cv2.merge([spec, spec, spec])
     return np.clip(fg, 0, 255, out=fg)
@@ -125,7 +143,9 @@ def generate_sample(
 ) -> SynthSample:
     """One DIS-like image with exact GT; ``size`` is (width, height) in pixels.
 
-    ``kinds`` restricts the object kinds (default: all of :data:`KINDS`).
+    ``kinds`` restricts the object kinds (default: all of :data:`KINDS`). A quarter of
+    the images hold a second, smaller object elsewhere (also GT); ``kind`` names the
+    main one.
     """
     kinds = list(KINDS if kinds is None else kinds)
     unknown = [k for k in kinds if k not in DRAWERS]
@@ -135,10 +155,16 @@ def generate_sample(
     if w < 32 or h < 32:
         raise ValueError(f"size {size} too small (minimum 32×32)")
     alpha, kind = _draw_object(rng, (w, h), kinds)
+    gt_bool = alpha > 0.5
+    # the object's colour is only needed where it has any coverage
+    ax0, ay0, ax1, ay1 = _bbox(alpha > 0)
+    crop = (slice(ay0, ay1), slice(ax0, ax1))
+    a_crop = np.ascontiguousarray(alpha[crop])
     bg, cols, bg_kind = make_background(rng, (w, h))
-    fg = _fg_field(rng, bg, alpha, cols)
+    fg = _fg_field(rng, bg[crop], a_crop, cols)
     if rng.random() < 0.75:
-        lookalike = fg[alpha > 0.5].mean(0)  # distractors in the object's own colour
+        # distractors in the object's own colour
+        lookalike = np.array(cv2.mean(fg, gt_bool[crop].astype(np.uint8))[:3], np.float32)
         bg = add_distractors(rng, bg, lookalike, cols)
     if rng.random() < 0.35:  # depth of field: the background is out of focus
         bg = cv2.GaussianBlur(bg, (0, 0), rng.uniform(0.8, 3.5))
@@ -149,7 +175,8 @@ def generate_sample(
         sh = cv2.GaussianBlur(sh, (0, 0), rng.uniform(1.0, 6.0))
         blend(bg, sh * rng.uniform(0.2, 0.6), np.zeros(3, np.float32))
     img = bg
-    blend(img, alpha, fg)
+    sub = img[crop]
+    blend(sub, a_crop, fg)
     if rng.random() < 0.5:  # lens softness
         img = cv2.GaussianBlur(img, (0, 0), rng.uniform(0.3, 0.8))
     if rng.random() < 0.3:  # vignetting
@@ -163,7 +190,6 @@ def generate_sample(
     chroma = rng.standard_normal((h // 2 + 1, w // 2 + 1, 3), dtype=np.float32) * (sigma * 0.5)
     img += cv2.resize(chroma, (w, h), interpolation=cv2.INTER_LINEAR)
     image = np.clip(img + 0.5, 0, 255).astype(np.uint8)
-    gt_bool = alpha > 0.5
     box = _bbox(gt_bool)
     gt = gt_bool.astype(np.uint8) * 255
     return SynthSample(image=image, gt=gt, kind=kind, box=box, alpha=alpha, background=bg_kind)

@@ -219,13 +219,23 @@ def draw_lattice(rng: np.random.Generator, cv: Canvas, region: Region) -> None:
         rails = int(rng.integers(1, 4))
         ys = np.linspace(cy - ry, cy + ry, rails + 2)[1:-1]
         cv.lines([np.array([[cx - rx, y], [cx + rx, y]]) for y in ys], w)
-        # ornaments between bars: rings and scrolls
+        # ornaments between bars: rings, diamonds, X braces or S scrolls (or none)
         gap = (xs[1] - xs[0]) if len(xs) > 1 else rx
+        cell_h = (2 * ry) / (rails + 1)
+        motif = rng.choice(["ring", "diamond", "cross", "scroll", "none"])
         ring = []
         for x in np.concatenate([[cx - rx], xs]):
             for y in np.concatenate([[cy - ry], ys]):
-                cell_h = (2 * ry) / (rails + 1)
-                cc = (x + gap / 2, y + cell_h / 2)
-                rr = min(gap, cell_h) * rng.uniform(0.25, 0.48)
-                ring.append(ellipse_points(cc, rr, rr, 0.0, 40))
+                c = np.array([x + gap / 2, y + cell_h / 2])
+                hw, hh = gap / 2 * rng.uniform(0.5, 0.95), cell_h / 2 * rng.uniform(0.5, 0.95)
+                if motif == "ring":
+                    rr = min(hw, hh)
+                    ring.append(ellipse_points(tuple(c), rr, rr, 0.0, 40))
+                elif motif == "diamond":
+                    ring.append(c + np.array([[0, -hh], [hw, 0], [0, hh], [-hw, 0], [0, -hh]]))
+                elif motif == "cross":
+                    ring += [c + np.array([[-hw, -hh], [hw, hh]]), c + np.array([[-hw, hh], [hw, -hh]])]
+                elif motif == "scroll":
+                    ring.append(bezier(c + np.array([[-hw, hh], [-hw, -hh * 2], [hw, hh * 2],
+                                                     [hw, -hh]]), 30))
         cv.lines(ring, _thin(rng, 1.0, 2.0))

@@ -33,7 +33,7 @@ class DownloadError(WeightsError):
 def manual_hint(info: manifest.ModelInfo) -> str:
     src = info.url or info.page or "the publisher's page"
     return (
-        f"download it by hand from {src} (browser, or: curl -L -o {info.file} URL), "
+        f"Download it by hand from {src} (browser, or: curl -L -o {info.file} URL), "
         f"then run: dis-annotator models import {info.file} --name {info.name}. "
         "Behind a proxy, set HTTPS_PROXY (e.g. https://user:pass@proxy:3128) and retry."
     )
@@ -120,6 +120,7 @@ def download(
     import pooch
     import requests
 
+    pooch.get_logger().setLevel("WARNING")  # our own progress/messages, not pooch's
     info = manifest.get(name)
     if info.url is None:
         raise DownloadError(f"{info.name}: no direct download link; " + manual_hint(info))
@@ -142,9 +143,9 @@ def download(
         kind = "proxy refused the connection" if isinstance(
             exc, requests.exceptions.ProxyError
         ) else "cannot reach the server (offline?)"
+        kept = f"; {part.stat().st_size} bytes kept in {part.name}" if part.exists() else ""
         raise DownloadError(
-            f"{info.name}: {kind}: {type(exc).__name__}; progress kept in {part.name}. "
-            + manual_hint(info)
+            f"{info.name}: {kind} ({type(exc).__name__}){kept}. " + manual_hint(info)
         ) from None
     except requests.exceptions.RequestException as exc:
         raise DownloadError(f"{info.name}: {exc}; " + manual_hint(info)) from None

@@ -96,3 +96,17 @@ def test_folder_pairs_parallel_equals_serial_and_resizes(tmp_path: Path):
     assert serial.rows == parallel.rows
     assert [r.resized_from for r in res1] == [None, (24, 32), None]
     assert len(list((tmp_path / "ske").rglob("*.png"))) == 3
+
+
+def test_bounding_box_skeleton_equals_whole_image_skeleton():
+    from skimage.morphology import skeletonize
+
+    rng = np.random.default_rng(5)
+    for _ in range(20):
+        g = np.zeros((60, 70), np.uint8)
+        for _ in range(3):
+            c = (int(rng.integers(-5, 75)), int(rng.integers(-5, 65)))
+            cv2.circle(g, c, int(rng.integers(1, 20)), 1, -1)
+        g = g.astype(bool)
+        assert np.array_equal(gt_skeleton(g), skeletonize(g))
+    assert not gt_skeleton(np.zeros((5, 5), bool)).any()

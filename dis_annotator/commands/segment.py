@@ -1,0 +1,78 @@
+"""``dis-annotator segment INPUT... --boxes FILE --out DIR``: the headless main job."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "segment",
+        help="segment boxed objects in images/folders and write PNG masks",
+        description="Segment every box of every image and write 0/255 PNG masks at full "
+        "resolution. Outputs that exist are skipped (resume) unless --overwrite.",
+    )
+    p.add_argument("inputs", nargs="+", type=Path, metavar="INPUT", help="image files or folders")
+    p.add_argument("--boxes", required=True, type=Path, metavar="FILE",
+                   help="JSON {path: [[x0,y0,x1,y1],...]}, COCO instances JSON, or CSV image,x0,y0,x1,y1[,label]")
+    p.add_argument("--out", required=True, type=Path, metavar="DIR", help="output folder")
+    p.add_argument("--per-object", action="store_true", help="also write <stem>_obj<k>.png per box")
+    p.add_argument("--cutout", action="store_true", help="also write RGBA cut-outs (<stem>_cutout.png)")
+    p.add_argument("--coco", type=Path, metavar="FILE", help="write COCO RLE annotations to FILE")
+    p.add_argument("--overwrite", action="store_true", help="recompute images whose outputs exist")
+    p.add_argument("--engine", choices=("auto", "classical", "sam"), default="auto",
+                   help="coarse stage: SAM when its weights exist (auto), or force one")
+    p.add_argument("--refiner", choices=("auto", "classical", "is5net", "none"), default="auto",
+                   help="refine stage: IS5Net when its weights exist (auto), or force one")
+    p.add_argument("--device", default=None, help="torch device for learned stages (default: best available)")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from dis_annotator.batch import BatchOptions, collect_images, match_boxes, run_batch
+    from dis_annotator.engine.errors import WeightsError
+    from dis_annotator.engine.factory import build_pipeline
+    from dis_annotator.io.boxes import BoxFileError, read_boxes
+
+    err = sys.stderr
+    missing = [str(p) for p in args.inputs if not p.exists()]
+    if missing:
+        print(f"error: input not found: {', '.join(missing)}", file=err)
+        return 2
+    try:
+        table = read_boxes(args.boxes)
+    except BoxFileError as exc:
+        print(f"error: {exc}", file=err)
+        return 2
+    images = collect_images(args.inputs, exclude=args.out)
+    jobs, no_boxes, unmatched = match_boxes(images, table)
+    for rel in no_boxes:
+        print(f"note: no boxes for {rel}; skipped", file=err)
+    for key in unmatched:
+        print(f"warning: boxes given for {key}, but no such image among the inputs", file=err)
+    if not jobs:
+        print("error: no image has boxes; nothing to do", file=err)
+        return 2
+    try:
+        pipeline = build_pipeline(engine=args.engine, refiner=args.refiner, device=args.device)
+    except WeightsError as exc:
+        print(f"error: {exc}", file=err)
+        return 2
+    print(f"pipeline: {pipeline.summary()}", file=err)
+    for note in pipeline.notes:
+        print(f"  {note}", file=err)
+    opts = BatchOptions(args.out, args.per_object, args.cutout, args.coco, args.overwrite)
+    report = run_batch(jobs, pipeline, opts, progress=not args.no_progress)
+    n = len(jobs)
+    print(
+        f"done in {report.seconds:.1f} s: {len(report.written)} written, "
+        f"{len(report.skipped)} skipped (outputs exist), {len(report.failed)} failed, of {n} images"
+        + (f"; {report.seconds / max(1, len(report.written)):.2f} s per image" if report.written else ""),
+        file=err,
+    )
+    for rel, reason in report.failed:
+        print(f"failed: {rel}: {reason}", file=err)
+    return 1 if report.failed else 0

@@ -1,0 +1,82 @@
+import numpy as np
+import pytest
+
+from dis_annotator.engine.classical import ClassicalRefiner, GrabCutStage
+from dis_annotator.engine.factory import build_pipeline
+from dis_annotator.engine.pipeline import Pipeline
+from dis_annotator.engine.types import Box, ImageData, Point, Prompt, Request, Superseded
+from tests.synthetic import two_tone_blob
+
+
+@pytest.fixture(scope="module")
+def blob():
+    img, truth, box = two_tone_blob()
+    return ImageData(img), truth, Box(*box)
+
+
+def test_partial_coarse_result_then_refined(blob):
+    image, _, box = blob
+    partials = []
+    result = Pipeline(GrabCutStage(), ClassicalRefiner()).run(
+        Request(image, Prompt(box=box), "obj", 3), on_partial=partials.append
+    )
+    assert len(partials) == 1 and partials[0].partial and partials[0].generation == 3
+    assert [r.stage for r in partials[0].reports] == ["coarse"]
+    assert not result.partial and [r.stage for r in result.reports] == ["coarse", "refine"]
+    assert all(r.ms > 0 for r in result.reports)
+    assert result.provenance["total_ms"] > 0
+
+
+def test_superseded_between_stages(blob):
+    image, _, box = blob
+    calls = []
+
+    def is_current():
+        calls.append(1)
+        return len(calls) < 2  # current for the coarse stage, stale before refining
+
+    with pytest.raises(Superseded):
+        Pipeline(GrabCutStage(), ClassicalRefiner()).run(
+            Request(image, Prompt(box=box)), is_current=is_current
+        )
+
+
+def test_followup_click_continues_from_previous(blob):
+    image, _, box = blob
+    p = Pipeline(GrabCutStage(), ClassicalRefiner())
+    first = p.run(Request(image, Prompt(box=box)))
+    second = p.run(
+        Request(image, Prompt(box=box, points=(Point(560, 200, False),)), previous=first.output)
+    )
+    assert second.reports[0].settings["init"] == "previous mask"
+    assert not second.mask[200, 560]
+
+
+def test_factory_without_weights_is_classical_and_says_so(monkeypatch, tmp_path):
+    monkeypatch.setenv("DIS_ANNOTATOR_MODELS", str(tmp_path))
+    p = build_pipeline()
+    assert not p.coarse.learned and not p.refiner.learned
+    assert any("SAM" in n for n in p.notes) and any("IS5Net" in n for n in p.notes)
+    assert "classical" in p.summary()
+    assert build_pipeline(refiner="none").refiner is None
+
+
+def test_prompt_validation(blob):
+    image, _, _ = blob
+    p = Pipeline(GrabCutStage())
+    with pytest.raises(ValueError, match="empty or lies outside"):
+        p.run(Request(image, Prompt(box=Box(10, 10, 10, 50))))
+    with pytest.raises(ValueError, match="outside"):
+        p.run(Request(image, Prompt(box=Box(-100, -100, -10, -10))))
+    with pytest.raises(ValueError, match="point"):
+        p.run(Request(image, Prompt(box=Box(0, 0, 50, 50), points=(Point(5000, 5),))))
+    with pytest.raises(ValueError, match="needs a box"):
+        p.run(Request(image, Prompt()))
+
+
+def test_image_key_identifies_pixels():
+    a = np.zeros((4, 5, 3), np.uint8)
+    b = a.copy()
+    b[0, 0, 0] = 1
+    assert ImageData(a).key == ImageData(a.copy()).key != ImageData(b).key
+    assert ImageData(a).key != ImageData(np.zeros((5, 4, 3), np.uint8)).key
