@@ -25,9 +25,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     src = p.add_mutually_exclusive_group(required=True)
     src.add_argument("--data", help="DIS5K-layout folder (im/*.jpg + gt/*.png per subset)")
     src.add_argument("--synthetic", type=int, metavar="N", help="generate N synthetic images")
-    p.add_argument("--subset", default=None, help="DIS5K subset to train on (e.g. DIS-TR)")
+    p.add_argument("--subset", default="DIS-TR", help="DIS5K subset to train on (default DIS-TR)")
     p.add_argument("--val-data", default=None, help="DIS5K-layout folder for validation")
-    p.add_argument("--val-subset", default=None, help="validation subset (e.g. DIS-VD)")
+    p.add_argument("--val-subset", default="DIS-VD", help="validation subset (default DIS-VD)")
     p.add_argument("--val-fraction", type=float, default=0.1,
                    help="hold out this fraction of the training images when no --val-data")
     p.add_argument("--synthetic-size", type=int, default=1024, help="side of synthetic images")
@@ -120,9 +120,13 @@ def run(args: argparse.Namespace) -> int:
         items = dis5k_items(args.data, args.subset)
     cache = EmbeddingCache(args.cache, sam, sam_model)
     print(f"caching SAM {sam_model} embeddings in {cache.dir} …", flush=True)
-    paths = cache.ensure_all(items)
+    try:
+        paths = cache.ensure_all(items)
+        val = cache.ensure_all(dis5k_items(args.val_data, args.val_subset)) if args.val_data else []
+    except ValueError as exc:  # DatasetError, unreadable images
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     if args.val_data:
-        val = cache.ensure_all(dis5k_items(args.val_data, args.val_subset))
         train_paths = paths
     else:
         order = np.random.default_rng(args.seed).permutation(len(paths))

@@ -49,20 +49,16 @@ class FrameEntry:
         return int(self.gt.shape[0]), int(self.gt.shape[1])
 
 
-def dis5k_items(root: str | os.PathLike[str], subset: str | None = None) -> Iterator[PiSamItem]:
-    """Items of a DIS5K-layout folder (``im/*.jpg`` + ``gt/*.png``)."""
+def dis5k_items(root: str | os.PathLike[str], subset: str = "DIS-TR") -> Iterator[PiSamItem]:
+    """Items of ``root/<subset>/{im,gt}`` (DIS5K layout); GT binarised at > 127.
+
+    The pairs are listed up front, so a broken layout fails before any encoding.
+    """
     from dis_annotator.io import load_image, read_mask_png
     from dis_annotator.training.dis5k import list_pairs
 
-    for pair in list_pairs(root, subset):
-        image_path, gt_path = _pair_paths(pair)
-        yield PiSamItem(load_image(image_path), read_mask_png(gt_path) > 0, Path(image_path).stem)
-
-
-def _pair_paths(pair: Any) -> tuple[Path, Path]:
-    if isinstance(pair, tuple | list):
-        return Path(pair[0]), Path(pair[1])
-    return Path(pair.image), Path(pair.gt)
+    for image_path, gt_path in list_pairs(root, subset):
+        yield PiSamItem(load_image(image_path), read_mask_png(gt_path), Path(image_path).stem)
 
 
 def synthetic_items(n: int, size: int, seed: int) -> Iterator[PiSamItem]:

@@ -27,3 +27,18 @@ def test_train_pisam_cli_both_stages_and_resume(tmp_path):
     assert all(torch.equal(sd1[k], sd2[k]) for k in sd1 if not k.startswith("interactor."))
     # stage 2 without a stage-1 checkpoint is a usage error
     assert main(["train", "pisam", "--stage", "2", "--out", str(s2), *common]) == 2
+
+
+def test_train_pisam_cli_on_dis5k_layout(tmp_path):
+    from dis_annotator.training.synth import write_dataset
+
+    write_dataset(tmp_path / "data", 4, seed=0, size=(64, 64), splits={"DIS-TR": 0.5, "DIS-VD": 0.5})
+    out = tmp_path / "s1.pth"
+    args = ["train", "pisam", "--stage", "1", "--data", str(tmp_path / "data"),
+            "--val-data", str(tmp_path / "data"), "--tiny-sam", "--tiny-sam-size", "64",
+            "--epochs", "1", "--batch-size", "2", "--cache", str(tmp_path / "cache"),
+            "--out", str(out), "--device", "cpu"]
+    assert main(args) == 0
+    meta = load_pisam(out)[2]
+    assert meta["train_images"] == 2 and meta["val_images"] == 2
+    assert main([*args[:-6], "--subset", "DIS-TE1", *args[-6:]]) == 2  # no such subset
