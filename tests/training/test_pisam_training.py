@@ -70,8 +70,18 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory):
+    threads = torch.get_num_threads()
     torch.set_num_threads(2)
+    # trained weights can produce denormal floats, which are very slow on x86 CPUs
     torch.set_flush_denormal(True)
+    try:
+        yield _train_both_stages(tmp_path_factory)
+    finally:
+        torch.set_flush_denormal(False)
+        torch.set_num_threads(threads)
+
+
+def _train_both_stages(tmp_path_factory):
     d = tmp_path_factory.mktemp("pisam")
     sam = build_tiny_sam(0, FRAME)
     cache = EmbeddingCache(d / "cache", sam, "tiny")
