@@ -10,11 +10,12 @@ left with false positives — exactly the errors clicks are for.
 
 Floors (16 held-out images, frame 64², 4×4 embedding). Measured with these settings
 (48 stage-1 steps at lr 3e-3, 96 stage-2 steps): the random SAM's upsampled mask IoU
-0.057, the filled GT box 0.488, Pi-SAM stage 1 0.622 (loss 2.33 → 1.01); clicks with a
-stage-2 interactor trained at lr 3e-3: IoU 0.622 → 0.639, MAE 0.0415 → 0.0395.
+0.057, the filled GT box 0.488, Pi-SAM stage 1 0.622 (loss 2.33 → 1.01); one round of
+clicks (2.2 per image) after stage 2 at lr 1e-2: IoU 0.622 → 0.650, MAE 0.0415 → 0.0387
+(at lr 3e-3: → 0.639).
 * stage 1 must beat SAM's mask by ≥ 0.3 IoU and the filled box by ≥ 0.06 IoU, and
   have a lower MAE than both;
-* after stage 2, one round of simulated clicks must raise the mean IoU (≥ +0.005) and
+* after stage 2, one round of simulated clicks must raise the mean IoU (≥ +0.01) and
   lower the MAE. An untrained interactor changes nothing (asserted below and in
   tests/nets), so any gain is learned.
 
@@ -119,7 +120,7 @@ def test_stage2_clicks_reduce_error_and_only_the_interactor_changed(trained):
     assert before["iou_after"] == pytest.approx(before["iou_before"])
     assert before["clicks"] >= 1
     assert after["iou_before"] == pytest.approx(before["iou_before"])  # stage-1 part frozen
-    assert after["iou_after"] >= after["iou_before"] + 0.005
+    assert after["iou_after"] >= after["iou_before"] + 0.01
     assert after["mae_after"] < after["mae_before"]
     sd2 = trained["dec2"].state_dict()
     sd1 = trained["dec1"].state_dict()
