@@ -89,6 +89,7 @@ def main() -> None:
     def pisam_box():
         out = box_prompt_decode(sam, features, box, ext)
         obj = dec.embed(out, features, interm)
+        obj.rgb = dec.head.rgb_embed(image)  # as the corrector does: once per box
         dec.predict(obj, image)
         return obj
 

@@ -276,6 +276,7 @@ class PiSamCorrector:
             interm = emb.interm.to(self.device).float()
             sam_out = box_prompt_decode(self.sam, features, fbox, self.ext)
             obj = self.decoder.embed(sam_out, features, interm)
+            obj.rgb = self.decoder.head.rgb_embed(frame_img)  # click-independent
         entry = (obj, frame_img, geo)
         self._objects[key] = entry
         while len(self._objects) > self._cache_objects:

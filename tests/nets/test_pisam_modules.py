@@ -96,3 +96,11 @@ def test_fourier_buffer_is_saved_and_not_redrawn():
     assert torch.equal(a.pe.gaussian, b.pe.gaussian)
     grid = FourierPE(8).grid(3, 5)
     assert grid.shape == (8, 3, 5)
+
+
+def test_hr_head_with_cached_rgb_embedding_is_identical():
+    torch.manual_seed(0)
+    head = HRConvHead(32)
+    feat, img = torch.randn(1, 32, 8, 8), torch.randn(1, 3, 32, 32)
+    with torch.no_grad():
+        assert torch.equal(head(feat, img, head.rgb_embed(img)), head(feat, img))

@@ -36,6 +36,7 @@ class ObjectFeatures:
     feature: torch.Tensor
     object_token: torch.Tensor
     coarse_logits: torch.Tensor
+    rgb: torch.Tensor | None = None  # head.rgb_embed(image), cached by inference callers
 
 
 class PiSamDecoder(nn.Module):
@@ -84,7 +85,7 @@ class PiSamDecoder(nn.Module):
             feature = feature + self.interactor(
                 feature, obj.object_token, coords, labels, frame
             )
-        return self.head(feature, image)
+        return self.head(feature, image, obj.rgb)
 
     def forward(
         self,

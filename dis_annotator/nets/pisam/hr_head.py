@@ -39,10 +39,14 @@ class HRConvHead(nn.Module):
             nn.Conv2d(out, 1, 3, padding=1),
         )
 
-    def forward(self, feature: torch.Tensor, image: torch.Tensor) -> torch.Tensor:
+    def forward(
+        self, feature: torch.Tensor, image: torch.Tensor, rgb: torch.Tensor | None = None
+    ) -> torch.Tensor:
+        """``rgb``: ``self.rgb_embed(image)`` when already computed (it does not depend on
+        clicks, so the corrector computes it once per box)."""
         x = self.upscale(feature)
         if image.shape[-2:] != x.shape[-2:]:
             raise ValueError(
                 f"image {tuple(image.shape[-2:])} must be 4× the feature {tuple(feature.shape[-2:])}"
             )
-        return self.out(x + self.rgb_embed(image))
+        return self.out(x + (self.rgb_embed(image) if rgb is None else rgb))
