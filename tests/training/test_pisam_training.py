@@ -19,8 +19,7 @@ clicks (2.2 per image) after stage 2 at lr 1e-2: IoU 0.622 → 0.650, MAE 0.0415
   lower the MAE. An untrained interactor changes nothing (asserted below and in
   tests/nets), so any gain is learned.
 
-Slow: ~2 min on an idle 2-core CPU, 10 min when the machine is shared; the whole
-two-stage training is the point of the test, so it cannot be cut further.
+Runtime: ~40 s for both stages on a quiet 2-core CPU (4 min when other jobs share it).
 """
 
 from __future__ import annotations
@@ -64,9 +63,6 @@ def target_and_distractor(n: int, size: int, seed: int):
         img[dis > 0] = rng.uniform(150, 255, 3)
         img[gt > 0] = rng.uniform(150, 255, 3)
         yield PiSamItem(img.astype(np.uint8), gt > 0, f"t{seed}-{i}")
-
-
-pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
