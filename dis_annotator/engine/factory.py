@@ -92,6 +92,9 @@ def build_pipeline(
         correct_stage = _load_learned(
             "pisam_stage", notes, required=corrector == "pisam", sam_stage=coarse, device=device
         )
+        if correct_stage is not None and options.get("pisam_boxes", True):
+            # Boxes go through Pi-SAM's high-resolution decoder, clicks through its interactor.
+            coarse = correct_stage.coarse_stage()
     elif corrector == "pisam":
         raise WeightsError("the Pi-SAM corrector needs SAM weights as well")
     if correct_stage is None:

@@ -28,9 +28,6 @@ DEFAULT_THRESHOLD = "0.5"
 # Model names in the weights manifest, most specific first: a refiner the user trained
 # or imported on purpose ("is5net") wins over the official DIS-SAM release ("dis_sam").
 MODEL_NAMES = ("is5net", "dis_sam")
-REPO_MODELS = Path(__file__).resolve().parents[2] / "models"
-
-
 def _resize(a: np.ndarray, w: int, h: int) -> np.ndarray:
     """Area filter when shrinking (no aliasing of thin structures), bilinear otherwise."""
     shrinking = w * h < a.shape[0] * a.shape[1]
@@ -180,26 +177,14 @@ class IS5NetStage:
 def find_weights() -> tuple[str, Path] | None:
     """``(model name, path)`` of the refiner weights to use, or None.
 
-    Asks the weights registry (``dis_annotator.engine.weights.locate``) when it exists;
-    otherwise looks for ``<name>.pth``/``.pt`` in ``$DIS_ANNOTATOR_MODELS`` and the
-    repository's ``models/`` folder, for each name in :data:`MODEL_NAMES`.
+    Our own trained refiner (``is5net``) wins over the official DIS-SAM checkpoint.
     """
-    try:
-        from dis_annotator.engine.weights import locate  # type: ignore[import-not-found]
-    except ImportError:
-        locate = None
+    from dis_annotator.engine.weights import locate
+
     for name in MODEL_NAMES:
-        if locate is not None:
-            found = locate(name)
-            if found is not None:
-                return name, Path(found)
-            continue
-        dirs = [Path(d) for d in os.environ.get("DIS_ANNOTATOR_MODELS", "").split(os.pathsep) if d]
-        dirs.append(REPO_MODELS)
-        for d in dirs:
-            for ext in (".pth", ".pt"):
-                if (d / f"{name}{ext}").is_file():
-                    return name, d / f"{name}{ext}"
+        found = locate(name)
+        if found is not None:
+            return name, Path(found)
     return None
 
 

@@ -123,10 +123,7 @@ def test_refuses_wrong_checkpoints(tmp_path) -> None:
 
 
 def test_load_default_finds_weights_in_models_dir(tmp_path, monkeypatch, net: ISNetDIS) -> None:
-    monkeypatch.setattr(st, "REPO_MODELS", tmp_path / "none")
     monkeypatch.setenv("DIS_ANNOTATOR_MODELS", str(tmp_path))
-    if st.find_weights() is not None and not str(st.find_weights()[1]).startswith(str(tmp_path)):
-        pytest.skip("a weights registry points elsewhere on this machine")
     assert st.load_default() is None
     save_checkpoint(tmp_path / "is5net.pth", "is5net", net.state_dict(), {"width": WIDTH, "size": 32})
     stage = st.load_default(device="cpu")
