@@ -253,7 +253,6 @@ class _PipelineRun:
             self.results.append((subset.name, c, ev))
 
     def _one(self, subset: str, stem: str, im_path: Path, gt_path: Path, evs: dict) -> None:
-        import cv2
         import numpy as np
 
         from dis_annotator.engine.types import Box, ImageData, Prompt, Request
@@ -271,9 +270,6 @@ class _PipelineRun:
         image = ImageData(rgb, name=stem)
         mode = "object" if self.interactive else self.args.boxes
         boxes = [Box(*b) for b in gt_boxes(g, mode, self.args.min_box_area)]
-        # OpenCV's global RNG seeds GrabCut's colour models; without a reset a result
-        # would depend on every call made before it.
-        cv2.setRNGSeed(self.args.seed * 1_000_003 + self.image_index)
         pred = np.zeros(gt.shape, np.uint8)
         outputs = []
         for i, box in enumerate(boxes):

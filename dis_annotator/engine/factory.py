@@ -30,13 +30,7 @@ HOW_TO_GET = {
 
 def _load_learned(module: str, notes: list[str], required: bool, **kwargs: Any) -> Any:
     """Import ``dis_annotator.engine.<module>`` and call its ``load_default``."""
-    name = f"dis_annotator.engine.{module}"
-    try:
-        mod = importlib.import_module(name)
-    except ModuleNotFoundError as exc:
-        if exc.name != name or required:
-            raise
-        return None  # this build has no such stage
+    mod = importlib.import_module(f"dis_annotator.engine.{module}")
     try:
         stage = mod.load_default(**kwargs)
     except WeightsError as exc:

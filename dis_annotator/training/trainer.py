@@ -21,6 +21,7 @@ import torch
 from torch.utils.data import DataLoader, Dataset
 
 from dis_annotator.engine.checkpoint import load_checkpoint, save_checkpoint
+from dis_annotator.metrics import fmeasure_curve
 
 
 def pick_device(device: str | None) -> torch.device:
@@ -94,18 +95,6 @@ def load_resume(path: Path) -> tuple[dict[str, Any], dict[str, Any] | None]:
 # -- validation metrics (per image, at the training size) ---------------------------------
 
 
-def max_f_curve(prob: np.ndarray, gt: np.ndarray, beta2: float = 0.3) -> np.ndarray:
-    """F_β at 256 thresholds (pred ≥ t/255) of one image, as the DIS papers."""
-    g = gt > 0.5
-    p8 = np.clip(prob * 255.0 + 0.5, 0, 255).astype(np.uint8)
-    hist_fg = np.bincount(p8[g], minlength=256)[::-1].cumsum()[::-1]
-    hist_all = np.bincount(p8.ravel(), minlength=256)[::-1].cumsum()[::-1]
-    tp = hist_fg.astype(np.float64)
-    precision = tp / np.maximum(hist_all, 1)
-    recall = tp / max(int(g.sum()), 1)
-    return (1 + beta2) * precision * recall / np.maximum(beta2 * precision + recall, 1e-12)
-
-
 def iou(pred: np.ndarray, gt: np.ndarray) -> float:
     p, g = pred.astype(bool), gt > 0.5
     union = np.logical_or(p, g).sum()
@@ -130,6 +119,10 @@ def boundary_f(pred: np.ndarray, gt: np.ndarray, tol: int = 2) -> float:
     return 0.0 if precision + recall == 0 else float(2 * precision * recall / (precision + recall))
 
 
+def _to_u8(a: np.ndarray) -> np.ndarray:
+    return np.clip(np.rint(a.astype(np.float32) * 255.0), 0, 255).astype(np.uint8)
+
+
 class MetricAverager:
     """Accumulates per-image metrics: max F (image-averaged curve), MAE, IoU, boundary F."""
 
@@ -139,7 +132,7 @@ class MetricAverager:
         self.rows: list[tuple[float, float, float]] = []
 
     def add(self, prob: np.ndarray, gt: np.ndarray) -> None:
-        self.curves.append(max_f_curve(prob, gt))
+        self.curves.append(fmeasure_curve(_to_u8(prob), _to_u8(gt > 0.5)))
         pred = prob >= self.threshold
         self.rows.append((float(np.abs(prob - (gt > 0.5)).mean()), iou(pred, gt), boundary_f(pred, gt)))
 
