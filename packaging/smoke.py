@@ -7,9 +7,12 @@ Used by the wheel test, the PyInstaller bundle check and benchmarks/startup_time
 It creates the QApplication first (``dis_annotator.ui.app`` reuses an existing one), arms
 a zero-delay timer, then runs ``dis-annotator gui`` unchanged. The timer fires on the
 first pass of the event loop, i.e. after ``window.show()``; it prints one line
-``SMOKE window-shown visible=1 title=... torch=0|1 t=<s since process start>``, closes
-the window (its closeEvent stops the inference thread) and ends the loop. Exit code 0 only
-when a visible main window was found.
+``SMOKE window-shown visible=1 title=... torch=0|1 t=<s since process start>``, then
+``SMOKE pipeline-ready|failed|timeout`` once the inference thread has built its pipeline
+(in a bundle this proves torch and the stages load), then closes the window (its
+closeEvent stops the inference thread) and ends the loop. Exit code 0 only when a visible
+main window was found and the app exited cleanly; "pipeline-failed" is reported, the
+caller decides.
 """
 
 from __future__ import annotations
@@ -35,26 +38,50 @@ def _process_age() -> float:
 _T0 = time.perf_counter()
 
 
-def main(argv: list[str]) -> int:
+def _line(text: str) -> None:
+    print(f"SMOKE {text} t={_process_age():.3f}", flush=True)
+
+
+def main(argv: list[str], pipeline_timeout_s: float = 300.0) -> int:
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication, QMainWindow
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     found: list[QMainWindow] = []
+    deadline = [0.0]
+
+    def close_all() -> None:
+        for w in found:
+            w.close()
+        app.quit()
+
+    def wait_for_pipeline() -> None:
+        # Closing while the inference thread still builds the pipeline (imports torch)
+        # must not be what this check tests, so wait for it: ready, failed, or timeout.
+        worker = getattr(found[0], "worker", None)
+        pipeline = getattr(worker, "pipeline", None)
+        if worker is None or pipeline is not None or worker.isFinished():
+            status = "ready" if pipeline is not None else ("failed" if worker is not None else "n/a")
+            _line(f"pipeline-{status} torch={int('torch' in sys.modules)}")
+            close_all()
+        elif time.perf_counter() > deadline[0]:
+            _line("pipeline-timeout")
+            close_all()
+        else:
+            QTimer.singleShot(50, wait_for_pipeline)
 
     def check() -> None:
         app.processEvents()
         windows = [w for w in app.topLevelWidgets() if isinstance(w, QMainWindow) and w.isVisible()]
         found.extend(windows)
         title = windows[0].windowTitle() if windows else ""
-        print(
-            f"SMOKE window-shown visible={int(bool(windows))} title={title!r} "
-            f"torch={int('torch' in sys.modules)} t={_process_age():.3f}",
-            flush=True,
-        )
-        for w in windows:
-            w.close()
-        app.quit()
+        _line(f"window-shown visible={int(bool(windows))} title={title!r} "
+              f"torch={int('torch' in sys.modules)}")
+        if not windows:
+            app.quit()
+            return
+        deadline[0] = time.perf_counter() + pipeline_timeout_s
+        wait_for_pipeline()
 
     QTimer.singleShot(0, check)
     from dis_annotator.cli import main as cli_main
