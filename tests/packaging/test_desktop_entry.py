@@ -6,7 +6,7 @@ import configparser
 import shlex
 from pathlib import Path
 
-import tomllib
+import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 PKG = ROOT / "packaging"
@@ -35,6 +35,7 @@ def test_required_keys_and_types():
 def test_exec_runs_the_console_script_with_one_file():
     e = _entry()
     argv = shlex.split(e["Exec"])
+    tomllib = pytest.importorskip("tomllib")  # Python >= 3.11
     scripts = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["scripts"]
     assert argv[0] in scripts and argv[0] == e["TryExec"]
     # `gui` takes one optional path: %f (one file), not %F (a list)
