@@ -104,7 +104,8 @@ def main() -> int:
     args = ap.parse_args()
     exe = None
     if args.bundle is not None:
-        exe = args.bundle / "dis-annotator" if args.bundle.is_dir() else args.bundle
+        bundle = args.bundle.resolve()
+        exe = bundle / "dis-annotator" if bundle.is_dir() else bundle
     with tempfile.TemporaryDirectory() as d:
         tmp = Path(d)
         (tmp / "home").mkdir()
