@@ -56,6 +56,8 @@ if [[ -f "$bundle/_internal/dis_annotator/ui/main_window.pyc" ]] || "$exe" gui -
     DIS_ANNOTATOR_SMOKE_TEST=1 "$exe" > smoke.txt 2>&1 || { cat smoke.txt; fail "window smoke test"; }
     t1=$(now)
     grep -q 'SMOKE window-shown visible=1' smoke.txt || { cat smoke.txt; fail "no main window shown"; }
+    # the inference thread must build its pipeline: torch and the stages load in the bundle
+    grep -q 'SMOKE pipeline-ready' smoke.txt || { cat smoke.txt; fail "pipeline not built"; }
     grep SMOKE smoke.txt
     echo "gui start to window shown (and closed): $(secs "$t0" "$t1") s"
 else
