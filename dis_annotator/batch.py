@@ -183,6 +183,19 @@ def run_batch(jobs: list[ImageJob], pipeline: Pipeline, opts: BatchOptions, prog
     from tqdm import tqdm
 
     report = BatchReport()
+    # a.jpg and a.png would write the same a.png: refuse the second instead of overwriting.
+    owners: dict[Path, str] = {}
+    kept = []
+    for job in jobs:
+        target = union_mask_path(opts.out_dir, job.rel)
+        if target in owners:
+            report.failed.append(
+                (str(job.rel), f"output {target.name} would overwrite {owners[target]}'s; rename one")
+            )
+            continue
+        owners[target] = str(job.rel)
+        kept.append(job)
+    jobs = kept
     coco = CocoWriter() if opts.coco is not None else None
     t0 = time.perf_counter()
     bar = tqdm(jobs, unit="img", disable=not progress, dynamic_ncols=True)

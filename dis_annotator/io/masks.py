@@ -23,11 +23,16 @@ def encode_png(array: np.ndarray, compression: int = 3) -> bytes:
     return buf.tobytes()
 
 
+def _as_0_255(mask: np.ndarray) -> np.ndarray:
+    """uint8 0/255 without a full-size int64 temporary (384 MB for an 8K mask)."""
+    return mask.astype(bool).view(np.uint8) * np.uint8(255)
+
+
 def write_mask_png(path: str | os.PathLike[str], mask: np.ndarray) -> None:
     """Single-channel PNG, 0 = background, 255 = object, at the mask's full size."""
     if mask.ndim != 2:
         raise ValueError(f"mask must be H×W, got {mask.shape}")
-    atomic_write_bytes(path, encode_png(np.where(mask.astype(bool), 255, 0).astype(np.uint8)))
+    atomic_write_bytes(path, encode_png(_as_0_255(mask)))
 
 
 def write_cutout_png(
@@ -36,7 +41,7 @@ def write_cutout_png(
     """RGBA PNG: the image's colours with the mask as alpha; ``crop`` trims to the mask."""
     if image.shape[:2] != mask.shape:
         raise ValueError(f"image {image.shape[:2]} and mask {mask.shape} sizes differ")
-    rgba = np.dstack([image[:, :, :3], np.where(mask.astype(bool), 255, 0).astype(np.uint8)])
+    rgba = np.dstack([image[:, :, :3], _as_0_255(mask)])
     if crop and mask.any():
         rows = np.flatnonzero(mask.any(axis=1))
         cols = np.flatnonzero(mask.any(axis=0))

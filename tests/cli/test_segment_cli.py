@@ -119,3 +119,15 @@ def test_entry_point_runs_bundled_samples(tmp_path):
     assert "classical" in proc.stderr and "3 written" in proc.stderr
     for stem in ("astronaut", "coffee", "wheel"):
         assert np.asarray(Image.open(tmp_path / f"{stem}.png")).any()
+
+
+def test_same_stem_images_do_not_overwrite_each_other(tmp_path, capsys):
+    img, _, box = two_tone_blob()
+    Image.fromarray(img).save(tmp_path / "a.png")
+    Image.fromarray(img).save(tmp_path / "a.jpg")
+    boxes = tmp_path / "b.json"
+    boxes.write_text(json.dumps({"a.png": [list(box)], "a.jpg": [list(box)]}))
+    assert _run([tmp_path / "a.jpg", tmp_path / "a.png", "--boxes", boxes, "--out", tmp_path / "o",
+                 "--engine", "classical"]) == 1
+    assert "would overwrite a.jpg's" in capsys.readouterr().err
+    assert (tmp_path / "o" / "a.png").exists()

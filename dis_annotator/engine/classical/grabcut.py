@@ -15,21 +15,6 @@ def _seed_radius(roi: Roi) -> int:
     return max(2, round(0.006 * max(h, w)))
 
 
-def _box_inside(roi: Roi, prompt: Prompt) -> np.ndarray:
-    """Working-resolution mask of the prompt's box (everything when there is no box)."""
-    h, w = roi.work_shape
-    inside = np.zeros((h, w), bool)
-    if prompt.box is None:
-        inside[:] = True
-        return inside
-    bx0 = int(np.floor((prompt.box.x0 - roi.x0) * roi.scale))
-    by0 = int(np.floor((prompt.box.y0 - roi.y0) * roi.scale))
-    bx1 = int(np.ceil((prompt.box.x1 - roi.x0) * roi.scale))
-    by1 = int(np.ceil((prompt.box.y1 - roi.y0) * roi.scale))
-    inside[max(0, by0) : by1, max(0, bx0) : bx1] = True
-    return inside
-
-
 class GrabCutStage:
     """GrabCut on the prompt's region at a capped working resolution (default 0.25 MP).
 
@@ -125,7 +110,7 @@ class GrabCutStage:
         roi = make_roi(region, image.width, image.height, self.margin, self.max_work_pixels)
         rgb = np.ascontiguousarray(roi.to_work(roi.crop(image.array)))
         bgr = np.ascontiguousarray(rgb[:, :, ::-1])
-        inside = _box_inside(roi, prompt)
+        inside = roi.box_mask(prompt.box)
         fg = self._grabcut(bgr, self._labels(roi, prompt, inside, previous))
         init = "previous mask" if previous is not None else ("box" if prompt.box else "clicks")
         if previous is None and prompt.box is not None and (~inside).any():

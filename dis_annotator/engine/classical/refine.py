@@ -87,7 +87,7 @@ class ClassicalRefiner:
         # Background colours come from outside the user's box where there is enough of it:
         # the coarse mask's outside also holds whatever the coarse stage missed (the very
         # spokes we want back), which would teach the model that they are background.
-        bg_sample = ~self._inside_box(roi, prompt, (h, w))
+        bg_sample = ~roi.box_mask(prompt.box)
         if bg_sample.sum() < self.min_surround:
             bg_sample = (prior <= 0.5) & ~band
         if fg_sample.sum() < 32:
@@ -118,19 +118,6 @@ class ClassicalRefiner:
         mask = coarse.mask.copy()
         roi.crop(mask)[:] = alpha > 0.5
         return MaskOutput(mask, alpha, roi.box, coarse.score, report=self._report(sigma, roi.scale))
-
-    @staticmethod
-    def _inside_box(roi, prompt: Prompt, shape: tuple[int, int]) -> np.ndarray:
-        inside = np.ones(shape, bool)
-        if prompt.box is not None:
-            inside[:] = False
-            s = roi.scale
-            x0 = max(0, int((prompt.box.x0 - roi.x0) * s))
-            y0 = max(0, int((prompt.box.y0 - roi.y0) * s))
-            x1 = int(np.ceil((prompt.box.x1 - roi.x0) * s))
-            y1 = int(np.ceil((prompt.box.y1 - roi.y0) * s))
-            inside[y0:y1, x0:x1] = True
-        return inside
 
     def _report(self, sigma: float, scale: float, skipped: str | None = None) -> StageReport:
         settings = {

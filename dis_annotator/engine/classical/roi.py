@@ -52,6 +52,20 @@ class Roi:
             return array
         return cv2.resize(array, (w, h), interpolation=cv2.INTER_LINEAR)
 
+    def box_mask(self, box: Box | None) -> np.ndarray:
+        """Working-resolution mask of ``box`` (all True when there is no box)."""
+        h, w = self.work_shape
+        inside = np.zeros((h, w), bool)
+        if box is None:
+            inside[:] = True
+            return inside
+        x0 = max(0, int(math.floor((box.x0 - self.x0) * self.scale)))
+        y0 = max(0, int(math.floor((box.y0 - self.y0) * self.scale)))
+        x1 = int(math.ceil((box.x1 - self.x0) * self.scale))
+        y1 = int(math.ceil((box.y1 - self.y0) * self.scale))
+        inside[y0:y1, x0:x1] = True
+        return inside
+
     def point_to_work(self, p: Point) -> tuple[int, int]:
         """(col, row) of a click in working pixels."""
         return (int((p.x - self.x0) * self.scale), int((p.y - self.y0) * self.scale))

@@ -1,0 +1,338 @@
+"""Turns gestures into document commands and inference requests, and results back into
+commands; keeps the overlay and the objects panel in step with the document.
+
+Every edit of the document goes through the undo history (``Histories.push``); the
+document's change notifications — not the code that caused them — drive repaints and
+autosave, so undo/redo, model results and brush strokes all take the same path.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from PySide6.QtCore import QObject, QTimer, Signal
+
+from dis_annotator.annotation.brush import stroke_mask
+from dis_annotator.annotation.commands import (
+    AddObject,
+    DeleteObject,
+    PaintMask,
+    RenameObject,
+    SetMask,
+    SetObjectVisible,
+)
+from dis_annotator.annotation.document import Change, Document
+from dis_annotator.engine.types import Box, ImageData, Point, Prompt, Result
+from dis_annotator.ui.autosave import Autosaver
+from dis_annotator.ui.canvas.view import CanvasView
+from dis_annotator.ui.history import Histories
+from dis_annotator.ui.panels.objects import ObjectRow, ObjectsPanel
+from dis_annotator.ui.worker import InferenceWorker
+
+
+@dataclass(frozen=True)
+class Tag:
+    """Travels with a request through the worker and back."""
+
+    doc: Document
+    obj_id: str
+    prompt: Prompt
+    what: str  # "box" | "click"
+
+
+def _source(provenance: dict) -> str:
+    stages = provenance.get("stages") or []
+    if not stages:
+        return "manual" if provenance else ""
+    names = " → ".join(s.get("name", "?") for s in stages)
+    return f"{names}, {provenance.get('total_ms', 0):.0f} ms"
+
+
+class Controller(QObject):
+    document_changed = Signal(object)  # Document (any, not only the current one)
+    message = Signal(str)  # a one-line error or notice for the status bar
+    result_shown = Signal(object, bool)  # provenance dict, partial
+
+    def __init__(
+        self,
+        canvas: CanvasView,
+        objects: ObjectsPanel,
+        worker: InferenceWorker,
+        histories: Histories,
+        autosaver: Autosaver,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.canvas, self.objects, self.worker = canvas, objects, worker
+        self.histories, self.autosaver = histories, autosaver
+        self.doc: Document | None = None
+        self.image: ImageData | None = None
+        self.selected: str | None = None
+        self.inference_error: str | None = None  # set when the pipeline could not start
+        self._pending: dict[tuple[int, str], Prompt] = {}  # (doc, obj) -> prompt in flight
+        self._listening: dict[int, object] = {}
+        self._panel_timer = QTimer(self)
+        self._panel_timer.setSingleShot(True)
+        self._panel_timer.setInterval(0)
+        self._panel_timer.timeout.connect(self._refresh_panel)
+
+        canvas.box_drawn.connect(self.on_box)
+        canvas.point_clicked.connect(self.on_point)
+        canvas.stroke_finished.connect(self.on_stroke)
+        objects.selected.connect(lambda oid: self.select(oid or None))
+        objects.renamed.connect(self.rename)
+        objects.visibility_changed.connect(self.set_visible)
+        worker.partial.connect(self.on_partial)
+        worker.result.connect(self.on_result)
+        worker.failed.connect(self.on_failed)
+
+    # --- documents ---------------------------------------------------------------------
+    def watch(self, doc: Document) -> None:
+        """Autosave (and, while current, repaint) on every change of ``doc``."""
+        if id(doc) in self._listening:
+            return
+
+        def listener(change: Change, doc: Document = doc) -> None:
+            self._on_change(doc, change)
+
+        doc.subscribe(listener)
+        self._listening[id(doc)] = listener
+
+    def unwatch(self, doc: Document) -> None:
+        listener = self._listening.pop(id(doc), None)
+        if listener is not None:
+            doc.unsubscribe(listener)  # type: ignore[arg-type]
+
+    def has_pending(self, doc: Document) -> bool:
+        return any(key[0] == id(doc) for key in self._pending)
+
+    def show(self, doc: Document | None, rgb: np.ndarray | None, levels: list[np.ndarray] | None = None) -> None:
+        """Make ``doc`` (with its pixels ``rgb``) the document on screen."""
+        self.doc = doc
+        self.image = ImageData(rgb, name=str(doc.image_path)) if (doc is not None and rgb is not None) else None
+        self.selected = None
+        self.canvas.set_image(rgb, levels)
+        self.histories.activate(doc)
+        if doc is not None:
+            self.watch(doc)
+            for obj in doc:
+                self.canvas.overlay.set_mask(obj.id, obj.mask, obj.color, obj.visible)
+            if len(doc):
+                self.selected = doc.objects[-1].id
+                self._restyle(self.selected)
+        self._refresh_panel()
+        self._refresh_points()
+        self.canvas.update()
+
+    def _on_change(self, doc: Document, change: Change) -> None:
+        self.autosaver.schedule(doc)
+        self.document_changed.emit(doc)
+        if doc is not self.doc:
+            return
+        overlay = self.canvas.overlay
+        if change.kind == "objects":
+            present = set(doc.ids())
+            for obj_id in list(overlay.layers) + list(overlay.previews):
+                if obj_id not in present:
+                    self.canvas.update_image_rect(overlay.remove(obj_id))
+            obj = doc.find(change.obj_id) if change.obj_id else None
+            if obj is not None:
+                self.canvas.update_image_rect(overlay.set_mask(obj.id, obj.mask, obj.color, obj.visible))
+            if self.selected not in present:
+                self.selected = doc.objects[-1].id if len(doc) else None
+                if self.selected:
+                    self._restyle(self.selected)
+        elif change.obj_id is not None:
+            obj = doc.find(change.obj_id)
+            if obj is not None:
+                region = tuple(change.rect) if change.kind == "mask" and change.rect is not None else None
+                if change.kind == "mask" and change.rect is None:
+                    region = None
+                dirty = overlay.set_mask(obj.id, obj.mask, obj.color, obj.visible, region=region)
+                self.canvas.update_image_rect(dirty)
+                if change.kind == "meta":
+                    self.canvas.update_image_rect(overlay.bounds(obj.id))
+        self._panel_timer.start()
+        self._refresh_points()
+
+    # --- selection / object operations ---------------------------------------------------
+    def select(self, obj_id: str | None) -> None:
+        if obj_id == self.selected:
+            return
+        old, self.selected = self.selected, obj_id
+        for oid in (old, obj_id):
+            if oid:
+                self._restyle(oid)
+        self._refresh_points()
+        self._panel_timer.start()
+
+    def _restyle(self, obj_id: str) -> None:
+        if self.doc is None:
+            return
+        obj = self.doc.find(obj_id)
+        self.canvas.overlay.selected = self.selected
+        if obj is not None:
+            self.canvas.update_image_rect(self.canvas.overlay.set_mask(obj.id, obj.mask, obj.color, obj.visible))
+
+    def new_object(self, prompt: Prompt | None = None) -> str | None:
+        if self.doc is None:
+            return None
+        record = self.doc.new_object(prompt=prompt)
+        old, self.selected = self.selected, record.id
+        self.canvas.overlay.selected = record.id
+        self.histories.push(self.doc, AddObject(record))
+        if old:
+            self._restyle(old)
+        self._refresh_points()
+        return record.id
+
+    def delete_selected(self) -> None:
+        if self.doc is None or self.selected is None or self.doc.find(self.selected) is None:
+            return
+        obj_id = self.selected
+        self._cancel(self.doc, obj_id)
+        self.histories.push(self.doc, DeleteObject(obj_id))
+
+    def rename(self, obj_id: str, label: str) -> None:
+        if self.doc is not None and self.doc.find(obj_id) is not None:
+            self.histories.push(self.doc, RenameObject(obj_id, label))
+
+    def set_visible(self, obj_id: str, visible: bool) -> None:
+        if self.doc is not None and self.doc.find(obj_id) is not None:
+            self.histories.push(self.doc, SetObjectVisible(obj_id, visible))
+
+    def cancel_prompt(self) -> bool:
+        """Esc: drop the gesture in progress, else the request in flight for the selection."""
+        if self.canvas.cancel_gesture():
+            return True
+        if self.doc is not None and self.selected and (id(self.doc), self.selected) in self._pending:
+            self._cancel(self.doc, self.selected)
+            self.message.emit("prompt cancelled")
+            return True
+        return False
+
+    def _cancel(self, doc: Document, obj_id: str) -> None:
+        self.worker.cancel(self._key(doc, obj_id))
+        self._pending.pop((id(doc), obj_id), None)
+        if doc is self.doc:
+            self.canvas.update_image_rect(self.canvas.overlay.set_preview(obj_id, None, (0, 0, 0)))
+        self._refresh_points()
+
+    # --- prompts -----------------------------------------------------------------------
+    @staticmethod
+    def _key(doc: Document, obj_id: str) -> str:
+        return f"{doc.image_path}#{obj_id}"
+
+    def _submit(self, obj_id: str, prompt: Prompt, what: str) -> None:
+        assert self.doc is not None and self.image is not None
+        if self.inference_error is not None:
+            self.message.emit(f"segmentation is unavailable ({self.inference_error}); the brush still works")
+            return
+        doc = self.doc
+        previous = doc.previous_output(obj_id) if what == "click" else None
+        self._pending[(id(doc), obj_id)] = prompt
+        self.worker.submit(self.image, prompt, self._key(doc, obj_id), previous, Tag(doc, obj_id, prompt, what))
+        self._refresh_points()
+
+    def on_box(self, box: Box) -> None:
+        if self.doc is None:
+            return
+        prompt = Prompt(box=box)
+        target = self.doc.find(self.selected) if self.selected else None
+        # A box on an empty, box-less object (made with N) fills it; otherwise: new object.
+        if target is not None and target.prompt.box is None and not target.mask.any() and not self._in_flight(target.id):
+            obj_id = target.id
+        else:
+            obj_id = self.new_object(prompt)
+        if obj_id is not None:
+            self._submit(obj_id, prompt, "box")
+
+    def _in_flight(self, obj_id: str) -> bool:
+        return self.doc is not None and (id(self.doc), obj_id) in self._pending
+
+    def on_point(self, point: Point) -> None:
+        if self.doc is None:
+            return
+        obj = self.doc.find(self.selected) if self.selected else None
+        if obj is None:
+            if not point.positive:
+                self.message.emit("select an object first: a background click needs an object")
+                return
+            obj_id = self.new_object(Prompt(points=(point,)))
+            if obj_id is not None:
+                self._submit(obj_id, Prompt(points=(point,)), "click")
+            return
+        base = self._pending.get((id(self.doc), obj.id), obj.prompt)
+        self._submit(obj.id, base.with_point(point), "click")
+
+    def on_stroke(self, points: list, radius: float, erase: bool) -> None:
+        if self.doc is None:
+            return
+        obj_id = self.selected if self.selected and self.doc.find(self.selected) else None
+        if obj_id is None:
+            if erase:
+                self.message.emit("select an object to erase from")
+                return
+            obj_id = self.new_object()
+        if obj_id is None:
+            return
+        region = stroke_mask(self.doc.shape, [(float(x), float(y)) for x, y in points], radius)
+        self.histories.push(self.doc, PaintMask(obj_id, region, value=not erase))
+
+    # --- results -------------------------------------------------------------------------
+    def on_partial(self, result: Result, tag: Tag) -> None:
+        if tag.doc is not self.doc or tag.doc.find(tag.obj_id) is None:
+            return
+        obj = tag.doc.get(tag.obj_id)
+        self.canvas.update_image_rect(self.canvas.overlay.set_preview(tag.obj_id, result.mask, obj.color))
+        self.result_shown.emit(result.provenance, True)
+
+    def on_result(self, result: Result, tag: Tag) -> None:
+        doc = tag.doc
+        self._pending.pop((id(doc), tag.obj_id), None)
+        obj = doc.find(tag.obj_id)
+        if obj is None:  # deleted (or undone) while it ran
+            if doc is self.doc:
+                self.canvas.update_image_rect(self.canvas.overlay.set_preview(tag.obj_id, None, (0, 0, 0)))
+            return
+        text = f"Segment {obj.label}" if tag.what == "box" else f"Click on {obj.label}"
+        self.histories.push(
+            doc,
+            SetMask(tag.obj_id, result.mask, prompt=tag.prompt, provenance=result.provenance,
+                    stage_output=result.output, text=text),
+        )
+        if doc is self.doc:
+            # The coarse preview goes away even when the refined mask equals the object's.
+            self.canvas.update_image_rect(self.canvas.overlay.set_preview(tag.obj_id, None, obj.color))
+        self.result_shown.emit(result.provenance, False)
+        self._refresh_points()
+
+    def on_failed(self, object_key: str, generation: int, message: str, tag: Tag | None) -> None:
+        if tag is not None:
+            self._pending.pop((id(tag.doc), tag.obj_id), None)
+            if tag.doc is self.doc:
+                self.canvas.update_image_rect(self.canvas.overlay.set_preview(tag.obj_id, None, (0, 0, 0)))
+            self._refresh_points()
+        self.message.emit(message)
+
+    # --- views ---------------------------------------------------------------------------
+    def _refresh_points(self) -> None:
+        points: list[Point] = []
+        if self.doc is not None and self.selected:
+            obj = self.doc.find(self.selected)
+            if obj is not None:
+                points = list(self._pending.get((id(self.doc), obj.id), obj.prompt).points)
+        if points != self.canvas.points:
+            self.canvas.points = points
+            self.canvas.update()
+
+    def _refresh_panel(self) -> None:
+        if self.doc is None:
+            self.objects.set_objects([], None)
+            return
+        rows = [
+            ObjectRow(o.id, o.label, tuple(o.color), o.visible, o.area, _source(o.provenance))
+            for o in self.doc
+        ]
+        self.objects.set_objects(rows, self.selected)

@@ -1,0 +1,89 @@
+"""``QUndoCommand`` adapters around the Qt-free commands of :mod:`dis_annotator.annotation`.
+
+The annotation commands hold the logic and the compressed pixel patches; this module
+only lets ``QUndoStack`` drive them. One stack per image, all in one ``QUndoGroup`` so
+the Undo/Redo actions follow the image on screen.
+"""
+
+from __future__ import annotations
+
+import zlib
+
+from PySide6.QtGui import QUndoCommand, QUndoGroup, QUndoStack
+
+from dis_annotator.annotation.commands import Command
+from dis_annotator.annotation.document import Document
+
+
+def _merge_id(cmd: Command) -> int:
+    """A stable positive id for commands that may merge (Qt merges equal ids only)."""
+    if cmd.merge_key is None:
+        return -1
+    key = f"{type(cmd).__name__}:{getattr(cmd, 'obj_id', '')}:{cmd.merge_key}"
+    return zlib.crc32(key.encode()) & 0x7FFFFFFF
+
+
+class QtCommand(QUndoCommand):
+    def __init__(self, doc: Document, cmd: Command) -> None:
+        super().__init__(cmd.text)
+        self.doc = doc
+        self.cmd = cmd
+
+    def redo(self) -> None:
+        self.cmd.redo(self.doc)
+        self.setText(self.cmd.text)
+        self.setObsolete(self.cmd.obsolete)
+
+    def undo(self) -> None:
+        self.cmd.undo(self.doc)
+
+    def id(self) -> int:
+        return _merge_id(self.cmd)
+
+    def mergeWith(self, other: QUndoCommand) -> bool:  # noqa: N802
+        if not isinstance(other, QtCommand) or other.doc is not self.doc:
+            return False
+        merged = self.cmd.merge_with(other.cmd)
+        if merged:
+            self.setObsolete(self.cmd.obsolete)
+        return merged
+
+
+class Histories:
+    """One ``QUndoStack`` per document, grouped; the active one follows the current image."""
+
+    def __init__(self, undo_limit: int = 0) -> None:
+        self.group = QUndoGroup()
+        self._stacks: dict[int, QUndoStack] = {}
+        self._undo_limit = undo_limit
+
+    def stack(self, doc: Document) -> QUndoStack:
+        stack = self._stacks.get(id(doc))
+        if stack is None:
+            stack = QUndoStack(self.group)
+            stack.setUndoLimit(self._undo_limit)
+            self._stacks[id(doc)] = stack
+        return stack
+
+    def activate(self, doc: Document | None) -> None:
+        self.group.setActiveStack(self.stack(doc) if doc is not None else None)
+
+    def push(self, doc: Document, cmd: Command) -> None:
+        self.stack(doc).push(QtCommand(doc, cmd))
+
+    def forget(self, doc: Document) -> None:
+        stack = self._stacks.pop(id(doc), None)
+        if stack is not None:
+            self.group.removeStack(stack)
+            stack.deleteLater()
+
+    def nbytes(self, doc: Document) -> int:
+        stack = self._stacks.get(id(doc))
+        if stack is None:
+            return 0
+        total = 0
+        for i in range(stack.count()):
+            c = stack.command(i)
+            if isinstance(c, QtCommand):
+                total += c.cmd.nbytes
+        return total

@@ -1,0 +1,382 @@
+"""The main window: lays out the pieces and connects actions to them — nothing more.
+
+Editing logic lives in :mod:`controller`, inference in :mod:`worker`, persistence in
+:mod:`autosave` / :mod:`session`, drawing in :mod:`canvas`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QCloseEvent
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QDockWidget,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QSlider,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from dis_annotator.engine.pipeline import Pipeline
+from dis_annotator.ui.actions import Actions, icon
+from dis_annotator.ui.autosave import Autosaver
+from dis_annotator.ui.canvas.tools import BrushTool, PromptTool
+from dis_annotator.ui.canvas.view import CanvasView
+from dis_annotator.ui.controller import Controller
+from dis_annotator.ui.export import ExportAllJob, ExportItem, export_current, run_export_all
+from dis_annotator.ui.history import Histories
+from dis_annotator.ui.panels.files import FilesPanel
+from dis_annotator.ui.panels.objects import ObjectsPanel
+from dis_annotator.ui.session import ImageLoadError, Session
+from dis_annotator.ui.settings import Settings
+from dis_annotator.ui.statusbar import StatusBar
+from dis_annotator.ui.worker import InferenceWorker
+
+KEEP_DOCS = 8  # documents kept in memory (with their undo history) besides the current
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, pipeline_factory: Callable[[], Pipeline], settings: Settings | None = None) -> None:
+        super().__init__()
+        self.setWindowTitle("dis-annotator")
+        self.setWindowIcon(icon("app"))
+        self.settings = settings or Settings()
+        self.session = Session()
+        self.canvas = CanvasView(self)
+        self.setCentralWidget(self.canvas)
+        self.files = FilesPanel()
+        self.objects = ObjectsPanel()
+        self.status = StatusBar(self)
+        self.setStatusBar(self.status)
+        self.histories = Histories()
+        self.autosaver = Autosaver(parent=self)
+        self.worker = InferenceWorker(pipeline_factory)
+        self.controller = Controller(self.canvas, self.objects, self.worker, self.histories, self.autosaver, self)
+        self.actions = Actions(self, self.settings)
+        self.stages: list[dict] = []
+        self.export_job: ExportAllJob | None = None
+        self._build_docks()
+        self._build_menus_and_toolbar()
+        self._connect()
+        self.resize(1400, 900)
+        self.worker.start()
+
+    # --- layout ------------------------------------------------------------------------
+    def _dock(self, title: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
+        dock = QDockWidget(title, self)
+        dock.setObjectName(title)
+        dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable)
+        dock.setWidget(widget)
+        self.addDockWidget(area, dock)
+        return dock
+
+    def _build_docks(self) -> None:
+        images = self._dock("Images", self.files, Qt.DockWidgetArea.LeftDockWidgetArea)
+        side = QWidget()
+        lay = QVBoxLayout(side)
+        lay.setContentsMargins(8, 8, 8, 4)
+        row = QHBoxLayout()
+        row.addWidget(QLabel("Opacity"))
+        self.opacity = QSlider(Qt.Orientation.Horizontal)
+        self.opacity.setRange(0, 100)
+        self.opacity.setValue(round(self.settings.opacity * 100))
+        self.opacity.setToolTip("Overlay opacity")
+        row.addWidget(self.opacity, 1)
+        lay.addLayout(row)
+        self.outline_box = QCheckBox("Outline only (O)")
+        lay.addWidget(self.outline_box)
+        row = QHBoxLayout()
+        row.addWidget(QLabel("Brush size"))
+        self.brush_size = QSpinBox()
+        self.brush_size.setRange(1, 500)
+        self.brush_size.setSuffix(" px")
+        self.brush_size.setValue(self.settings.brush_radius)
+        row.addWidget(self.brush_size, 1)
+        lay.addLayout(row)
+        hint = QLabel("Drag a box to add an object · click: add · right-click: remove · double-click a name to rename")
+        hint.setObjectName("panelCaption")
+        hint.setWordWrap(True)
+        lay.addWidget(hint)
+        lay.addWidget(self.objects, 1)
+        objects = self._dock("Objects", side, Qt.DockWidgetArea.RightDockWidgetArea)
+        self.resizeDocks([images, objects], [190, 250], Qt.Orientation.Horizontal)
+        self.canvas.overlay.opacity = self.settings.opacity
+
+    def _build_menus_and_toolbar(self) -> None:
+        a = self.actions
+        menus = {
+            "&File": ["open_image", "open_folder", None, "save", "export_current", "export_all", None, "quit"],
+            "&Edit": ["undo", "redo", None, "new_object", "delete_object", "cancel_prompt", None, "settings"],
+            "&View": ["fit", "zoom_100", None, "toggle_overlay", "toggle_outline", None, "next_image", "prev_image"],
+            "&Tools": ["prompt_tool", "brush", "eraser", "brush_smaller", "brush_larger", None, "models"],
+            "&Help": ["about"],
+        }
+        for title, names in menus.items():
+            menu = self.menuBar().addMenu(title)
+            for n in names:
+                menu.addSeparator() if n is None else menu.addAction(a[n])
+        tb = self.addToolBar("Main")
+        tb.setObjectName("mainToolbar")
+        tb.setMovable(False)
+        for n in ["open_image", "open_folder", "save", "export_current", None, "undo", "redo", None,
+                  "prompt_tool", "brush", "eraser", None, "new_object", "delete_object", None,
+                  "prev_image", "next_image", None, "fit", "zoom_100", "toggle_overlay", "toggle_outline"]:
+            tb.addSeparator() if n is None else tb.addAction(a[n])
+        # Actions must belong to the window for their shortcuts to work without a menu.
+        self.addActions(list(a.by_name.values()))
+
+    def _connect(self) -> None:
+        a, c = self.actions, self.controller
+        a["open_image"].triggered.connect(self._ask_open_image)
+        a["open_folder"].triggered.connect(self._ask_open_folder)
+        a["save"].triggered.connect(self.save)
+        a["export_current"].triggered.connect(self.export_current)
+        a["export_all"].triggered.connect(self.export_all)
+        a["quit"].triggered.connect(self.close)
+        a["undo"].triggered.connect(self.histories.group.undo)
+        a["redo"].triggered.connect(self.histories.group.redo)
+        self.histories.group.canUndoChanged.connect(a["undo"].setEnabled)
+        self.histories.group.canRedoChanged.connect(a["redo"].setEnabled)
+        a["undo"].setEnabled(False)
+        a["redo"].setEnabled(False)
+        a["new_object"].triggered.connect(lambda: c.new_object())
+        a["delete_object"].triggered.connect(c.delete_selected)
+        a["cancel_prompt"].triggered.connect(c.cancel_prompt)
+        a["prompt_tool"].triggered.connect(lambda: self.set_tool("prompt"))
+        a["brush"].triggered.connect(lambda: self.set_tool("brush"))
+        a["eraser"].triggered.connect(lambda: self.set_tool("eraser"))
+        a["brush_smaller"].triggered.connect(lambda: self.brush_size.setValue(max(1, round(self.brush_size.value() / 1.25))))
+        a["brush_larger"].triggered.connect(lambda: self.brush_size.setValue(max(self.brush_size.value() + 1, round(self.brush_size.value() * 1.25))))
+        a["toggle_overlay"].toggled.connect(self._set_overlay_shown)
+        a["toggle_outline"].toggled.connect(self.outline_box.setChecked)
+        self.outline_box.toggled.connect(self._set_outline)
+        a["fit"].triggered.connect(self.canvas.fit)
+        a["zoom_100"].triggered.connect(self.canvas.zoom_100)
+        a["next_image"].triggered.connect(lambda: self.step(+1))
+        a["prev_image"].triggered.connect(lambda: self.step(-1))
+        a["models"].triggered.connect(self._models)
+        a["about"].triggered.connect(self._about)
+        a["settings"].triggered.connect(self._settings_dialog)
+        self.opacity.valueChanged.connect(self._set_opacity)
+        self.brush_size.valueChanged.connect(self._set_brush_size)
+        self.files.activated.connect(self.show_index)
+        self.canvas.cursor_moved.connect(self._cursor)
+        self.canvas.zoom_changed.connect(self.status.set_zoom)
+        self.worker.pipeline_ready.connect(self._pipeline_ready)
+        self.worker.pipeline_failed.connect(self._pipeline_failed)
+        self.worker.activity.connect(self.status.set_activity)
+        c.result_shown.connect(self.status.set_latency)
+        c.message.connect(self.status.show_error)
+        c.document_changed.connect(self._doc_changed)
+        self.autosaver.failed.connect(lambda _doc, msg: self.status.show_error(msg))
+
+    # --- images --------------------------------------------------------------------------
+    def open_path(self, path: str | Path) -> bool:
+        """Open an image (with its folder in the list) or a folder; False on failure."""
+        p = Path(path).expanduser().resolve()
+        if not p.exists():
+            self.status.show_error(f"{p} does not exist")
+            return False
+        self.autosaver.flush()
+        try:
+            start = self.session.open_path(p)
+        except (OSError, ValueError) as exc:
+            self.status.show_error(f"cannot open {p}: {exc}")
+            return False
+        self.settings.last_folder = str(p if p.is_dir() else p.parent)
+        if not self.session.images:
+            self.controller.show(None, None)
+            self.status.show_error(f"no images in {p}")
+            return False
+        self.files.set_files(self.session.images, self.session.annotated(), -1)
+        return self.show_index(max(0, start))
+
+    def show_index(self, index: int) -> bool:
+        if not (0 <= index < len(self.session.images)) or index == self.session.index:
+            return False
+        self.autosaver.flush()
+        try:
+            opened = self.session.open(index)
+        except ImageLoadError as exc:
+            self.status.show_error(str(exc))
+            self.files.set_current(self.session.index)
+            QMessageBox.warning(self, "Cannot open image", str(exc))
+            return False
+        if opened.warning:
+            self.status.show_error(opened.warning)
+        self.controller.show(opened.doc, opened.rgb, opened.levels)
+        self.canvas.setFocus()  # Space+drag and the single-key tools work at once
+        self.files.set_current(index)
+        self._release_docs()
+        h, w = opened.rgb.shape[:2]
+        self.setWindowTitle(f"{opened.path.name} ({w}×{h}) — {index + 1}/{len(self.session.images)} — dis-annotator")
+        self.worker.prepare(self.controller.image)
+        nxt = self.session.next_path(index)
+        self.session.preload(nxt)
+        self.worker.prefetch(nxt)
+        return True
+
+    def step(self, delta: int) -> None:
+        if self.session.images:
+            self.show_index(min(len(self.session.images) - 1, max(0, self.session.index + delta)))
+
+    def _release_docs(self) -> None:
+        current = self.session.current_path
+        keep = {current} if current else set()
+        for path in list(self.session.docs)[::-1]:
+            doc = self.session.docs[path]
+            if len(keep) <= KEEP_DOCS or self.controller.has_pending(doc):
+                keep.add(path)
+        for doc in self.session.release(keep):
+            self.controller.unwatch(doc)
+            self.histories.forget(doc)
+
+    def _doc_changed(self, doc) -> None:
+        if doc.image_path in self.session.images:
+            self.files.set_annotated(self.session.images.index(doc.image_path), doc.has_masks())
+
+    def _ask_open_image(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Open image", self.settings.last_folder,
+                                              "Images (*.jpg *.jpeg *.png *.tif *.tiff *.bmp *.webp)")
+        if path:
+            self.open_path(path)
+
+    def _ask_open_folder(self) -> None:
+        path = QFileDialog.getExistingDirectory(self, "Open folder", self.settings.last_folder)
+        if path:
+            self.open_path(path)
+
+    # --- save / export ---------------------------------------------------------------------
+    def save(self) -> None:
+        doc = self.controller.doc
+        if doc is None:
+            return
+        try:
+            self.autosaver.save_now(doc)
+        except Exception as exc:  # noqa: BLE001
+            self.status.show_error(f"save failed: {exc}")
+            return
+        self.status.showMessage(f"Saved {doc.image_path.name}", 4000)
+
+    def export_current(self) -> list[Path]:
+        doc, img = self.controller.doc, self.controller.image
+        if doc is None:
+            return []
+        try:
+            written = export_current(doc, img.array if img else None, None,
+                                     self.session.relative(doc.image_path).parent / doc.image_path.name,
+                                     self.settings.export_cutouts)
+        except Exception as exc:  # noqa: BLE001
+            self.status.show_error(f"export failed: {exc}")
+            return []
+        self.status.showMessage(f"Exported {len(written)} file(s) to {written[0].parent}", 6000)
+        return written
+
+    def export_all(self) -> ExportAllJob | None:
+        if not self.session.images or self.export_job is not None:
+            return None
+        self.autosaver.flush()
+        items = []
+        for path in self.session.images:
+            doc = self.session.docs.get(path)
+            items.append(ExportItem(path, Path(path.name), doc.snapshot() if doc is not None else None))
+        job = ExportAllJob(items, None, self.settings.export_cutouts)
+        self.export_job = job
+
+        def done(count: int, errors: list, cancelled: bool) -> None:
+            self.export_job = None
+            what = "cancelled after" if cancelled else "exported"
+            self.status.showMessage(f"Export {what} {count} image(s)" + (f", {len(errors)} failed" if errors else ""), 8000)
+            if errors:
+                QMessageBox.warning(self, "Export", "\n".join(errors[:20]))
+
+        job.finished_with.connect(done)
+        self.export_dialog = run_export_all(self, job)
+        return job
+
+    # --- tools and view -----------------------------------------------------------------------
+    def set_tool(self, name: str) -> None:
+        listener = self.canvas.listener
+        if name == "prompt":
+            self.canvas.set_tool(PromptTool(listener))
+        else:
+            self.canvas.set_tool(BrushTool(listener, erase=name == "eraser", radius=self.brush_size.value()))
+        self.actions["prompt_tool" if name == "prompt" else name].setChecked(True)
+
+    def _set_brush_size(self, value: int) -> None:
+        self.settings.brush_radius = value
+        if isinstance(self.canvas.tool, BrushTool):
+            self.canvas.tool.radius = value
+            self.canvas.update()
+
+    def _set_opacity(self, value: int) -> None:
+        self.canvas.overlay.opacity = value / 100
+        self.settings.opacity = value / 100
+        self.canvas.update()
+
+    def _set_outline(self, on: bool) -> None:
+        self.canvas.overlay.outline_only = on
+        self.actions["toggle_outline"].setChecked(on)
+        self.canvas.update()
+
+    def _set_overlay_shown(self, on: bool) -> None:
+        self.canvas.overlay.shown = on
+        self.canvas.update()
+
+    def _cursor(self, x: float, y: float) -> None:
+        if self.controller.doc is not None:
+            self.status.set_position(x, y, self.controller.doc.width, self.controller.doc.height)
+
+    # --- worker -------------------------------------------------------------------------------
+    def _pipeline_ready(self, rows: list, notes: list, device: str) -> None:
+        self.stages = rows
+        self.device = device
+        self.status.set_pipeline(rows, notes, device)
+        if notes and "unavailable" in notes[0]:
+            self.status.show_error(notes[0])
+
+    def _pipeline_failed(self, message: str) -> None:
+        self.controller.inference_error = message
+        self.status.set_activity("models unavailable")
+        QMessageBox.critical(self, "Models", f"The segmentation pipeline could not start:\n{message}\n\n"
+                             "You can still browse images and paint masks with the brush.")
+
+    # --- dialogs ------------------------------------------------------------------------------
+    def _about(self) -> None:
+        from dis_annotator.ui.dialogs.about import AboutDialog
+
+        AboutDialog(getattr(self, "device", "cpu"), self.stages, self).exec()
+
+    def _models(self) -> None:
+        from dis_annotator.ui.dialogs.models import ModelsDialog
+
+        ModelsDialog(self).exec()
+
+    def _settings_dialog(self) -> None:
+        from dis_annotator.ui.dialogs.settings import SettingsDialog
+
+        if SettingsDialog(self.settings, self).exec():
+            self.actions.apply_shortcuts(self.settings)
+
+    # --- shutdown -----------------------------------------------------------------------------
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
+        if self.export_job is not None:
+            self.export_job.cancel()
+            self.export_job.wait(10000)
+        try:
+            self.autosaver.shutdown()
+        except Exception as exc:  # noqa: BLE001 - tell the user; they may save elsewhere
+            if QMessageBox.question(self, "Unsaved changes", f"Autosave failed: {exc}\nClose anyway?") \
+                    != QMessageBox.StandardButton.Yes:
+                event.ignore()
+                return
+        self.worker.stop()
+        super().closeEvent(event)

@@ -1,0 +1,101 @@
+"""Objects panel: one row per object — colour swatch, editable label, visibility box."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from PySide6.QtCore import QSignalBlocker, Qt, Signal
+from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
+from PySide6.QtWidgets import QAbstractItemView, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
+
+ID_ROLE = Qt.ItemDataRole.UserRole + 1
+
+
+@dataclass(frozen=True)
+class ObjectRow:
+    id: str
+    label: str
+    color: tuple[int, int, int]
+    visible: bool
+    area: int
+    source: str = ""  # e.g. "grabcut → guided-filter, 412 ms"
+
+
+def swatch(color: tuple[int, int, int], size: int = 14) -> QIcon:
+    pix = QPixmap(size, size)
+    pix.fill(Qt.GlobalColor.transparent)
+    p = QPainter(pix)
+    p.setRenderHint(QPainter.RenderHint.Antialiasing)
+    p.setBrush(QColor(*color))
+    p.setPen(QColor(255, 255, 255, 140))
+    p.drawRoundedRect(1, 1, size - 2, size - 2, 3, 3)
+    p.end()
+    return QIcon(pix)
+
+
+class ObjectsPanel(QWidget):
+    selected = Signal(str)  # object id ("" = none)
+    renamed = Signal(str, str)  # object id, new label
+    visibility_changed = Signal(str, bool)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.list = QListWidget(self)
+        self.list.setObjectName("objectsList")
+        self.list.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.list.setEditTriggers(
+            QAbstractItemView.EditTrigger.DoubleClicked | QAbstractItemView.EditTrigger.EditKeyPressed
+        )
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.list)
+        self.list.currentItemChanged.connect(self._current_changed)
+        self.list.itemChanged.connect(self._item_changed)
+        self._rows: dict[str, ObjectRow] = {}
+
+    def set_objects(self, rows: list[ObjectRow], selected: str | None) -> None:
+        """Rebuild the list (cheap: a handful of rows) without emitting edit signals."""
+        blocker = QSignalBlocker(self.list)
+        self.list.clear()
+        self._rows = {r.id: r for r in rows}
+        for r in rows:
+            item = QListWidgetItem(swatch(r.color), r.label)
+            item.setData(ID_ROLE, r.id)
+            item.setFlags(
+                Qt.ItemFlag.ItemIsSelectable
+                | Qt.ItemFlag.ItemIsEnabled
+                | Qt.ItemFlag.ItemIsEditable
+                | Qt.ItemFlag.ItemIsUserCheckable
+            )
+            item.setCheckState(Qt.CheckState.Checked if r.visible else Qt.CheckState.Unchecked)
+            tip = f"{r.area:,} px" + (f"\n{r.source}" if r.source else "")
+            item.setToolTip(tip + "\nDouble-click to rename; tick to show or hide")
+            self.list.addItem(item)
+            if r.id == selected:
+                self.list.setCurrentItem(item)
+        del blocker
+
+    def current_id(self) -> str | None:
+        item = self.list.currentItem()
+        return item.data(ID_ROLE) if item is not None else None
+
+    def _current_changed(self, current: QListWidgetItem | None, _previous: QListWidgetItem | None) -> None:
+        self.selected.emit(current.data(ID_ROLE) if current is not None else "")
+
+    def _item_changed(self, item: QListWidgetItem) -> None:
+        obj_id = item.data(ID_ROLE)
+        row = self._rows.get(obj_id)
+        if row is None:
+            return
+        visible = item.checkState() == Qt.CheckState.Checked
+        label = item.text().strip()
+        if visible != row.visible:
+            self._rows[obj_id] = ObjectRow(row.id, row.label, row.color, visible, row.area, row.source)
+            self.visibility_changed.emit(obj_id, visible)
+        elif label and label != row.label:
+            self._rows[obj_id] = ObjectRow(row.id, label, row.color, row.visible, row.area, row.source)
+            self.renamed.emit(obj_id, label)
+        elif not label:
+            blocker = QSignalBlocker(self.list)
+            item.setText(row.label)
+            del blocker
