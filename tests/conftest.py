@@ -1,7 +1,22 @@
-"""Suite-wide settings: Qt renders offscreen; torch uses the machine's two cores politely."""
+"""Suite-wide settings: Qt renders offscreen, and no test ever sees a user's weights.
+
+Weights are searched in $DIS_ANNOTATOR_MODELS, the repository's models/ and the user data
+folder; all three are pointed away here (tests that want weights make their own tiny ones).
+"""
 
 import os
+import tempfile
+
+import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-# Tests must never see a user's installed weights: each test that wants weights makes them.
-os.environ.setdefault("DIS_ANNOTATOR_MODELS", os.path.join(os.path.dirname(__file__), "_no_models"))
+_ISOLATED = tempfile.mkdtemp(prefix="dis-annotator-tests-")
+os.environ["DIS_ANNOTATOR_MODELS"] = os.path.join(_ISOLATED, "models")
+os.environ["DIS_ANNOTATOR_DATA_DIR"] = os.path.join(_ISOLATED, "data")
+
+
+@pytest.fixture(autouse=True)
+def _no_repo_weights(monkeypatch):
+    from dis_annotator.engine.weights import paths
+
+    monkeypatch.setattr(paths, "repo_models_dir", lambda: None)

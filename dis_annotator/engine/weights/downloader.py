@@ -1,0 +1,161 @@
+"""Downloads with pooch: resume, progress, cancellation, hash check before use.
+
+``pooch.retrieve`` gives the well-tested parts — it downloads into a temporary file
+beside the target, checks the SHA-256 and only then moves the file into place, so a
+half-written or wrong file never sits under the final name. Pooch itself cannot resume,
+so its downloader is :class:`ResumableDownloader`: bytes accumulate in ``<file>.part``
+across attempts (HTTP Range requests via requests), and the finished ``.part`` is handed
+to pooch for the check. A failed hash discards the data, never resumes from it.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from dis_annotator.engine.errors import WeightsError
+from dis_annotator.engine.weights import hashes, manifest
+from dis_annotator.engine.weights.paths import download_dir
+
+Progress = Callable[[int, int | None], None]  # (bytes done, total or None)
+
+
+class DownloadCancelled(Exception):
+    """The caller asked to stop; the ``.part`` file is kept for a later resume."""
+
+
+class DownloadError(WeightsError):
+    """Network or server failure, with instructions for a manual download."""
+
+
+def manual_hint(info: manifest.ModelInfo) -> str:
+    src = info.url or info.page or "the publisher's page"
+    return (
+        f"Download it by hand from {src} (browser, or: curl -L -o {info.file} URL), "
+        f"then run: dis-annotator models import {info.file} --name {info.name}. "
+        "Behind a proxy, set HTTPS_PROXY (e.g. https://user:pass@proxy:3128) and retry."
+    )
+
+
+class ResumableDownloader:
+    """pooch downloader callable that appends to a persistent ``.part`` file."""
+
+    chunk = 1 << 20
+
+    def __init__(
+        self,
+        part: Path,
+        expected_size: int | None = None,
+        progress: Progress | None = None,
+        should_cancel: Callable[[], bool] | None = None,
+        timeout: float = 30.0,
+    ) -> None:
+        self.part = part
+        self.expected_size = expected_size
+        self.progress = progress
+        self.should_cancel = should_cancel
+        self.timeout = timeout
+
+    def __call__(self, url: str, output_file: Any, _pooch: Any, check_only: bool = False) -> Any:
+        import requests
+
+        if check_only:
+            return requests.head(url, allow_redirects=True, timeout=self.timeout).ok
+        done = self.part.stat().st_size if self.part.exists() else 0
+        if self.expected_size is not None and done > self.expected_size:
+            self.part.unlink()
+            done = 0
+        if self.expected_size is None or done < self.expected_size:
+            self._fetch(url, done)
+        os.replace(self.part, os.fspath(output_file))
+        return None
+
+    def _fetch(self, url: str, done: int) -> None:
+        import requests
+
+        headers = {"Range": f"bytes={done}-"} if done else {}
+        with requests.get(url, headers=headers, stream=True, timeout=self.timeout) as r:
+            if done and r.status_code == 416:
+                return  # nothing left to send: the .part is complete
+            if r.status_code not in (200, 206):
+                raise DownloadError(f"{url}: HTTP {r.status_code} {r.reason}")
+            if "text/html" in r.headers.get("Content-Type", ""):
+                raise DownloadError(
+                    f"{url} answered with a web page instead of the file "
+                    "(a login, captcha, proxy or 'confirm download' page)"
+                )
+            mode = "ab"
+            if done and r.status_code == 200:
+                done, mode = 0, "wb"  # server ignored Range: start over
+            elif done and not r.headers.get("Content-Range", "").startswith(f"bytes {done}-"):
+                raise DownloadError(f"{url}: server resumed at the wrong offset")
+            length = r.headers.get("Content-Length")
+            total = done + int(length) if length is not None else self.expected_size
+            with open(self.part, mode) as fh:
+                if self.progress:
+                    self.progress(done, total)
+                for block in r.iter_content(self.chunk):
+                    if self.should_cancel is not None and self.should_cancel():
+                        raise DownloadCancelled(f"cancelled; {done} bytes kept in {self.part}")
+                    fh.write(block)
+                    done += len(block)
+                    if self.progress:
+                        self.progress(done, total)
+
+
+def download(
+    name: str,
+    progress: Progress | None = None,
+    should_cancel: Callable[[], bool] | None = None,
+    timeout: float = 30.0,
+) -> Path:
+    """Fetch ``name`` into the download folder and return its verified path.
+
+    Raises :class:`DownloadError` (with manual-download instructions) when offline, behind
+    a proxy, or the server fails; :class:`WeightsError` for a hash mismatch;
+    :class:`DownloadCancelled` when ``should_cancel()`` turns True (resumable later).
+    """
+    import pooch
+    import requests
+
+    pooch.get_logger().setLevel("WARNING")  # our own progress/messages, not pooch's
+    info = manifest.get(name)
+    if info.url is None:
+        raise DownloadError(f"{info.name}: no direct download link; " + manual_hint(info))
+    target_dir = download_dir()
+    target = target_dir / info.file
+    if target.is_file():
+        from dis_annotator.engine.weights.registry import check_file
+
+        if check_file(info, target).usable:
+            return target
+    part = target_dir / f"{info.file}.part"
+    downloader = ResumableDownloader(part, info.size, progress, should_cancel, timeout)
+    known = f"sha256:{info.sha256}" if info.sha256 else None
+    try:
+        path = pooch.retrieve(
+            info.url, known_hash=known, fname=info.file, path=target_dir,
+            downloader=downloader, progressbar=False,
+        )
+    except (requests.exceptions.ConnectionError, requests.exceptions.Timeout) as exc:
+        kind = "proxy refused the connection" if isinstance(
+            exc, requests.exceptions.ProxyError
+        ) else "cannot reach the server (offline?)"
+        kept = f"; {part.stat().st_size} bytes kept in {part.name}" if part.exists() else ""
+        raise DownloadError(
+            f"{info.name}: {kind} ({type(exc).__name__}){kept}. " + manual_hint(info)
+        ) from None
+    except requests.exceptions.RequestException as exc:
+        raise DownloadError(f"{info.name}: {exc}; " + manual_hint(info)) from None
+    except ValueError as exc:
+        if "hash" in str(exc).lower():
+            raise WeightsError(
+                f"{info.name}: downloaded file failed the SHA-256 check and was discarded"
+            ) from None
+        raise
+    result = Path(path)
+    if info.sha256:
+        hashes.remember(result, info.sha256)
+    return result
