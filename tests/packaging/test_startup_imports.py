@@ -1,6 +1,6 @@
 """The start-up path stays light: no torch/SAM before the window shows (docs/adr/0082).
 
-torch costs seconds to import (3.6 s of a 4.4 s ``--version`` here); the inference thread
+torch costs seconds to import (1.8 s of a 2.2 s ``--version`` on an idle 2-core machine); the inference thread
 imports it after the window is up. These tests fail when a module on the start-up path
 starts importing it at top level.
 """
