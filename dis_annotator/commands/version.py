@@ -16,8 +16,9 @@ def version_text() -> str:
             "mps" if getattr(torch.backends, "mps", None) and torch.backends.mps.is_available() else "cpu"
         )
         lines.append(f"torch {torch.__version__}, device {device}")
-    except ImportError:
-        lines.append("torch not installed")
+    except ImportError as exc:
+        # "installed but broken" (e.g. a bundle missing a module) must not read as "absent"
+        lines.append("torch not installed" if exc.name == "torch" else f"torch failed to import: {exc}")
     try:
         from dis_annotator.engine.weights import installed_summary
 
