@@ -19,12 +19,7 @@ def version_text() -> str:
     except ImportError as exc:
         # "installed but broken" (e.g. a bundle missing a module) must not read as "absent"
         lines.append("torch not installed" if exc.name == "torch" else f"torch failed to import: {exc}")
-    try:
-        from dis_annotator.engine.weights import installed_summary
+    from dis_annotator.engine.weights import installed_summary
 
-        lines.append(installed_summary())
-    except ModuleNotFoundError as exc:
-        if exc.name != "dis_annotator.engine.weights":
-            raise
-        lines.append("weights: none installed (classical stages only)")
+    lines.append(installed_summary())
     return "\n".join(lines)

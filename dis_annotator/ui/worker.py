@@ -110,13 +110,22 @@ class InferenceWorker(QThread):
         with self._cv:
             return bool(self._jobs) or self._running is not None
 
-    def stop(self, wait_ms: int = 10000) -> None:
+    def stop(self, wait_ms: int | None = None) -> None:
+        """Ask the thread to end and wait for it (by default as long as it takes).
+
+        A pipeline still being built (torch importing, weights loading) cannot be
+        interrupted; destroying its QThread while it runs aborts the process, so closing
+        the window waits for it instead.
+        """
         with self._cv:
             self._stop = True
             self._jobs.clear()
             self._latest = {k: v + 1 for k, v in self._latest.items()}
             self._cv.notify_all()
-        self.wait(wait_ms)
+        if wait_ms is None:
+            self.wait()
+        else:
+            self.wait(wait_ms)
 
     # --- inference thread --------------------------------------------------------------
     def run(self) -> None:  # noqa: D401 - QThread entry point
