@@ -1,8 +1,9 @@
 """Time ``dis-annotator segment`` per image at 1 MP and 12 MP (classical stages).
 
-Draws spoked wheels on textured backgrounds (the box covers ~40 % of the image side),
-runs the real batch command in a subprocess for each size, and prints seconds per image
-and the IoU against the drawn truth.
+Draws spoked wheels on textured backgrounds (the wheel spans 80 % of the shorter side),
+runs the real batch command in a subprocess for each size — once with the full classical
+pipeline, once with the coarse stage alone (``--refiner none``) — and prints seconds per
+image and the mean IoU against the drawn truth.
 
     python benchmarks/segment_batch.py [--images 3]
 """
@@ -52,26 +53,28 @@ def main() -> None:
     ap.add_argument("--images", type=int, default=3)
     args = ap.parse_args()
     env = {**os.environ, "PYTHONPATH": str(REPO)}
-    print(f"{'size':>6} {'images':>6} {'s/image':>8} {'mean IoU':>8}")
+    print(f"{'size':>6} {'images':>6} {'refiner':>9} {'s/image':>8} {'mean IoU':>8}")
     for label, (w, h) in SIZES.items():
         with tempfile.TemporaryDirectory() as tmp:
             tmp = Path(tmp)
             (tmp / "in").mkdir()
             boxes, truths = make_images(tmp / "in", w, h, args.images)
             (tmp / "boxes.json").write_text(json.dumps(boxes))
-            t0 = time.perf_counter()
-            subprocess.run(
-                [sys.executable, "-m", "dis_annotator", "segment", str(tmp / "in"), "--boxes",
-                 str(tmp / "boxes.json"), "--out", str(tmp / "out"), "--no-progress",
-                 "--engine", "classical"],
-                check=True, env=env, capture_output=True,
-            )
-            per_image = (time.perf_counter() - t0) / args.images
-            ious = [
-                iou(np.asarray(Image.open(tmp / "out" / f"{Path(n).stem}.png")) > 127, t)
-                for n, t in truths.items()
-            ]
-            print(f"{label:>6} {args.images:>6} {per_image:8.2f} {np.mean(ious):8.3f}")
+            for refiner in ("classical", "none"):
+                out = tmp / f"out-{refiner}"
+                t0 = time.perf_counter()
+                subprocess.run(
+                    [sys.executable, "-m", "dis_annotator", "segment", str(tmp / "in"), "--boxes",
+                     str(tmp / "boxes.json"), "--out", str(out), "--no-progress",
+                     "--engine", "classical", "--refiner", refiner],
+                    check=True, env=env, capture_output=True,
+                )
+                per_image = (time.perf_counter() - t0) / args.images
+                ious = [
+                    iou(np.asarray(Image.open(out / f"{Path(n).stem}.png")) > 127, t)
+                    for n, t in truths.items()
+                ]
+                print(f"{label:>6} {args.images:>6} {refiner:>9} {per_image:8.2f} {np.mean(ious):8.3f}")
     print("(s/image includes process start-up and image loading, averaged over the run)")
 
 
