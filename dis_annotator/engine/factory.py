@@ -56,7 +56,8 @@ def build_pipeline(
     ``auto`` picks the learned stage when its weights are installed, else the classical
     one; naming a learned stage explicitly makes its absence an error
     (:class:`WeightsError`). ``options`` are passed to learned loaders (e.g.
-    ``sam_model="vit_b"``, ``crop_to_box=True``, ``cpu_bf16=True``).
+    ``sam_model="vit_b"``, ``crop_to_box=True``, ``cpu_bf16=True``); ``refine_after_correct``
+    (default True) decides whether the refiner also runs after a Pi-SAM click correction.
     """
     from dis_annotator.engine.classical import ClassicalRefiner, GrabCutStage
 
@@ -95,4 +96,10 @@ def build_pipeline(
         how = "SAM re-prompting with previous logits" if coarse.learned else "GrabCut hard seeds"
         notes.append(f"clicks are handled by {how}; for Pi-SAM: {HOW_TO_GET['pisam']}")
 
-    return Pipeline(coarse=coarse, refiner=refine_stage, corrector=correct_stage, notes=notes)
+    return Pipeline(
+        coarse=coarse,
+        refiner=refine_stage,
+        corrector=correct_stage,
+        refine_after_correct=bool(options.get("refine_after_correct", True)),
+        notes=notes,
+    )

@@ -43,6 +43,10 @@ def test_auto_uses_all_installed_learned_stages(models):
                            previous=first.output))
     assert [r.stage for r in second.reports] == ["correct", "refine"]
     assert second.provenance["learned"] is True
+    no_refine = build_pipeline(sam_model=sam_path, device="cpu", refine_after_correct=False)
+    third = no_refine.run(Request(image, Prompt(box=box, points=(Point(60, 60, False),)),
+                                  previous=first.output))
+    assert [r.stage for r in third.reports] == ["correct"]
     # forcing the classical engine ignores installed weights
     assert not build_pipeline(engine="classical", refiner="classical").coarse.learned
 
