@@ -61,6 +61,9 @@ def build_pipeline(
     """
     from dis_annotator.engine.classical import ClassicalRefiner, GrabCutStage
 
+    # Pipeline-level switches; everything else in ``options`` is for the SAM loader.
+    pisam_boxes = bool(options.pop("pisam_boxes", True))
+    refine_after_correct = bool(options.pop("refine_after_correct", True))
     notes: list[str] = []
     coarse = None
     if engine in ("auto", "sam"):
@@ -87,7 +90,7 @@ def build_pipeline(
         correct_stage = _load_learned(
             "pisam_stage", notes, required=corrector == "pisam", sam_stage=coarse, device=device
         )
-        if correct_stage is not None and options.get("pisam_boxes", True):
+        if correct_stage is not None and pisam_boxes:
             # Boxes go through Pi-SAM's high-resolution decoder, clicks through its interactor.
             coarse = correct_stage.coarse_stage()
     elif corrector == "pisam":
@@ -100,6 +103,6 @@ def build_pipeline(
         coarse=coarse,
         refiner=refine_stage,
         corrector=correct_stage,
-        refine_after_correct=bool(options.get("refine_after_correct", True)),
+        refine_after_correct=refine_after_correct,
         notes=notes,
     )
