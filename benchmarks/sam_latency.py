@@ -1,6 +1,8 @@
 """SAM stage latency on this machine, and what crop-to-box does to boundary resolution.
 
-Random weights (no downloads): timings are real, mask quality is not. Prints:
+Random weights (no downloads): timings are real, mask quality is not. Models: ``vit_t``
+(MobileSAM: TinyViT encoder), ``vit_b``/``vit_l``/``vit_h`` and a ``tiny`` test SAM; the
+run ends with a side-by-side table of encode and click latency per model. Prints:
 
 * encode time (full image → 1024² → embedding), cache-hit time,
 * cached box→mask and click→mask latency (prompt encoder + decoder + postprocess),
@@ -13,7 +15,7 @@ Random weights (no downloads): timings are real, mask quality is not. Prints:
   weights, so it is meaningful with random weights; it says nothing about how well a
   trained SAM uses the extra resolution.
 
-Run: ``python benchmarks/sam_latency.py [--models tiny vit_b] [--threads 2] [--bf16]``
+Run: ``python benchmarks/sam_latency.py [--models vit_t vit_b] [--threads 2] [--bf16]``
 """
 
 from __future__ import annotations
@@ -69,7 +71,8 @@ def textured(h: int, w: int, seed: int = 0) -> np.ndarray:
 
 def measure(
     name: str, sam, h: int, w: int, repeats: int, bf16: bool, prompt_only: bool = False
-) -> None:
+) -> dict[str, float]:
+    """Prints one block for this model and image size; returns wall medians in ms."""
     stage = SamCoarseStage(sam, name, "cpu", cpu_bf16=bf16)
     arr = textured(h, w, seed=1)
     image = ImageData(arr)
@@ -111,14 +114,32 @@ def measure(
     print(f"[{tag}] click->mask        {fmt(click_ms)}")
     print(f"[{tag}] postprocess, mask = box  {fmt(post)}")
 
+    def med(ms: list[tuple[float, float]]) -> float:
+        return statistics.median(w for w, _ in ms) if ms else float("nan")
+
+    return {"encode": med(enc), "box": med(box_ms), "click": med(click_ms)}
+
+
+SIZES = ((768, 1024), (4000, 6000))
+
 
 def latency(
     name: str, config: SamConfig, repeats: int, bf16: bool, prompt_only: bool = False
-) -> None:
+) -> list[dict[str, float]]:
     torch.manual_seed(0)
     sam = build_sam(config)
-    for h, w in ((768, 1024), (4000, 6000)):
-        measure(name, sam, h, w, repeats, bf16, prompt_only)
+    return [measure(name, sam, h, w, repeats, bf16, prompt_only) for h, w in SIZES]
+
+
+def side_by_side(rows: dict[str, list[dict[str, float]]]) -> None:
+    """One table: encode (once per image) and cached box / click latency, per model."""
+    print("\nside by side (wall medians in ms; encode once per image, prompts on the cache)")
+    print(f"{'model':10s} {'image':>10s} {'encode':>9s} {'box->mask':>10s} {'click->mask':>12s}")
+    for i, (h, w) in enumerate(SIZES):
+        for name, per_size in rows.items():
+            r = per_size[i]
+            print(f"{name:10s} {f'{w}x{h}':>10s} {r['encode']:9.0f} {r['box']:10.0f} "
+                  f"{r['click']:12.0f}")
 
 
 def thin_structure(h: int, w: int, box: tuple[int, int, int, int]) -> np.ndarray:
@@ -181,7 +202,8 @@ def crop_benchmark(sam_cfg: SamConfig) -> None:
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--models", nargs="+", default=["tiny", "vit_b"])
+    ap.add_argument("--models", nargs="+", default=["vit_t", "vit_b"],
+                    help="vit_t (MobileSAM), vit_b, vit_l, vit_h, tiny")
     ap.add_argument("--threads", type=int, default=0)
     ap.add_argument("--repeats", type=int, default=10)
     ap.add_argument("--bf16", action="store_true", help="also time bf16 autocast encoders")
@@ -193,11 +215,14 @@ def main() -> None:
         torch.set_num_threads(args.threads)
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, "
           f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+    rows = {}
     for m in args.models:
         cfg = TINY if m == "tiny" else PRESETS[m]
-        latency(m, cfg, args.repeats, bf16=False, prompt_only=args.prompt_only)
+        rows[m] = latency(m, cfg, args.repeats, bf16=False, prompt_only=args.prompt_only)
         if args.bf16 and m != "tiny":
-            latency(m, cfg, 3, bf16=True)
+            rows[f"{m} bf16"] = latency(m, cfg, 3, bf16=True)
+    side_by_side(rows)
+    print(f"load average after the run: {os.getloadavg()[0]:.1f}")
     if not args.skip_crop:
         crop_benchmark(TINY)
 

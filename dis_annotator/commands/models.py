@@ -48,6 +48,8 @@ def run_list(args: argparse.Namespace) -> int:
         where = str(r.path) if r.path else ("local only: train, then models import"
                                             if r.local_only else "not installed")
         print(f"{r.name:<{width}}  {r.kind:<7} {_size(r.size):>8}  {r.license:<10} {where}")
+        if r.note:
+            print(f"{'':<{width}}  note: {r.note}")
     print("search order: " + ", ".join(str(d) for d in weights.search_dirs()))
     return EXIT_OK
 

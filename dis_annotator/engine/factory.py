@@ -95,7 +95,12 @@ def build_pipeline(
             coarse = correct_stage.coarse_stage()
     elif corrector == "pisam":
         raise WeightsError("the Pi-SAM corrector needs SAM weights as well")
-    if correct_stage is None:
+    if correct_stage is None and not getattr(coarse, "has_interm", True):
+        notes.append(
+            "clicks are handled by SAM re-prompting with previous logits: Pi-SAM needs SAM "
+            f"ViT-B's intermediate features, which {coarse.name} lacks"
+        )
+    elif correct_stage is None:
         how = "SAM re-prompting with previous logits" if coarse.learned else "GrabCut hard seeds"
         notes.append(f"clicks are handled by {how}; for Pi-SAM: {HOW_TO_GET['pisam']}")
 

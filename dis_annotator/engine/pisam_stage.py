@@ -144,6 +144,8 @@ def load_default(sam_stage: Any = None, device: str | None = None, **_: Any) -> 
     """
     if sam_stage is None or getattr(sam_stage, "model", None) is None:
         return None
+    if not getattr(sam_stage, "has_interm", True):
+        return None  # MobileSAM: no ViT intermediate feature; clicks stay SAM re-prompting
     sam = sam_stage.model
     sam_model = getattr(sam_stage, "model_type", None) or sam_model_type(sam)
     path = find_weights(weights_name(sam_model))

@@ -26,7 +26,7 @@ class SamEmbedding:
 
     ``features``: (1, 256, 64, 64) float32 on the model's device.
     ``interm``: (1, 64, 64, C) float32, output of the encoder's first global-attention
-    block (C = 768 for vit_b), or None when not captured.
+    block (C = 768 for vit_b), or None when not captured (always None for vit_t).
     ``original_size``: (H, W) of the encoded region; ``input_size``: (h, w) after
     resizing its long side to ``img_size`` (before padding); ``offset``: (x, y) of the
     region in the full image ((0, 0) unless crop-to-box).
@@ -69,8 +69,22 @@ class SamEmbedding:
         return x0 <= x < x1 and y0 <= y < y1
 
 
+def encoder_blocks(encoder: torch.nn.Module) -> list[torch.nn.Module]:
+    """The encoder's blocks in execution order: the ViT's ``blocks``, or TinyViT's
+    (MobileSAM) MBConv and attention blocks of every stage."""
+    if hasattr(encoder, "blocks_in_order"):
+        return list(encoder.blocks_in_order())
+    return list(encoder.blocks)
+
+
 def first_global_block(encoder: torch.nn.Module) -> int | None:
-    """Index of the first ViT block with global attention (window_size == 0)."""
+    """Index of the first ViT block with global attention (window_size == 0).
+
+    None for TinyViT: every attention block there is windowed, so there is no early
+    global feature for Pi-SAM.
+    """
+    if hasattr(encoder, "blocks_in_order"):
+        return None
     for i, blk in enumerate(encoder.blocks):
         if getattr(blk, "window_size", 0) == 0:
             return i
@@ -92,7 +106,7 @@ def encode(
     ``half``: run the encoder in float16 (GPU; the module must already be half).
     ``cpu_bf16``: bfloat16 autocast on CPU. Outputs are always float32.
     Raises :class:`Superseded` when ``is_current`` turns False before or during the
-    encode (checked before each ViT block).
+    encode (checked before each encoder block).
     """
     encoder = sam.image_encoder
     img_size = int(encoder.img_size)
@@ -113,7 +127,7 @@ def encode(
         captured["interm"] = out.detach().float()
 
     try:
-        for blk in encoder.blocks:
+        for blk in encoder_blocks(encoder):
             handles.append(blk.register_forward_pre_hook(check))
         gi = first_global_block(encoder)
         if capture_interm and gi is not None:

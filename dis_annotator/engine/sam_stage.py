@@ -22,7 +22,8 @@ import torch
 import torch.nn.functional as F
 
 from dis_annotator.engine.embedding_cache import MIB, EmbeddingCache
-from dis_annotator.engine.sam_embedding import SamEmbedding, encode
+from dis_annotator.engine.sam_embedding import SamEmbedding, encode, first_global_block
+from dis_annotator.engine.sam_model import model_label
 from dis_annotator.engine.sam_transforms import padded_logits, positive_window, upsample_window
 from dis_annotator.engine.types import (
     Box,
@@ -42,6 +43,7 @@ FULL_FRAME_MAX_PIXELS = 4_200_000
 # window is this large a part of the region (then ATen's full-frame kernel is faster).
 LARGE_WINDOW_FRACTION = 0.3
 PROB_MARGIN = 0.1  # prob_box = box (or mask ∪ clicks) grown by this × size on each side
+NO_PISAM = "SAM re-prompting (Pi-SAM needs SAM ViT-B's intermediate features; vit_t has none)"
 Region = tuple[int, int, int, int]
 
 
@@ -63,7 +65,8 @@ class SamCoarseStage:
     ``cpu_bf16`` runs the encoder under bfloat16 autocast on CPU: only a gain on CPUs
     with native bf16 (AVX512-BF16/AMX); on AVX2-only CPUs it is emulated and far slower.
     ``capture_interm`` keeps the first global-attention block output in each embedding
-    (Pi-SAM needs it; 12 MiB per vit_b entry).
+    (Pi-SAM needs it; 12 MiB per vit_b entry). MobileSAM (vit_t) has no such block:
+    its embeddings never carry one, and clicks are SAM re-prompting.
     """
 
     learned = True
@@ -97,7 +100,9 @@ class SamCoarseStage:
         self.checkpoint_sha256 = checkpoint_sha256
         self.crop_to_box = crop_to_box
         self.cpu_bf16 = cpu_bf16 and self.device.type == "cpu"
-        self.capture_interm = capture_interm
+        # An encoder without a global-attention block (TinyViT) cannot supply the feature.
+        self.has_interm = first_global_block(self.model.image_encoder) is not None
+        self.capture_interm = capture_interm and self.has_interm
         self.crop_margin = crop_margin
         self.crop_min_gain = crop_min_gain
         self.cache: EmbeddingCache[SamEmbedding] = EmbeddingCache(cache_mb)
@@ -123,7 +128,7 @@ class SamCoarseStage:
         encode. ``need_interm`` (default: ``capture_interm``) re-encodes a cached entry
         that lacks the early ViT feature.
         """
-        need = self.capture_interm if need_interm is None else need_interm
+        need = (self.capture_interm if need_interm is None else need_interm) and self.has_interm
         full = (0, 0, image.width, image.height)
         if region is not None and tuple(region) == full:
             region = None
@@ -256,6 +261,15 @@ class SamCoarseStage:
         best_low = low[:, best : best + 1]
         mask, prob, prob_box = self.postprocess(emb, best_low, image, prompt)
         score = float(iou[0, best])
+        settings: dict[str, Any] = {
+            "multimask": multimask,
+            "previous_logits": mask_input is not None,
+            "crop_region": list(region) if region else None,
+            "encoder_dtype": "float16" if self.half_encoder
+            else ("bfloat16" if self.cpu_bf16 else "float32"),
+        }
+        if prompt.points and not self.has_interm:
+            settings["clicks"] = NO_PISAM
         return MaskOutput(
             mask=mask,
             prob=prob,
@@ -271,16 +285,10 @@ class SamCoarseStage:
                 stage="coarse",
                 name=self.name,
                 learned=True,
-                model=f"segment-anything {self.model_type}",
+                model=model_label(self.model_type),
                 checkpoint_sha256=self.checkpoint_sha256,
                 device=str(self.device),
-                settings={
-                    "multimask": multimask,
-                    "previous_logits": mask_input is not None,
-                    "crop_region": list(region) if region else None,
-                    "encoder_dtype": "float16" if self.half_encoder
-                    else ("bfloat16" if self.cpu_bf16 else "float32"),
-                },
+                settings=settings,
             ),
         )
 
@@ -430,8 +438,11 @@ def load_default(
     cpu_bf16: bool = False,
     **_: Any,
 ) -> SamCoarseStage | None:
-    """The SAM stage from installed weights: vit_b, then vit_l, then vit_h (or ``sam_model``:
-    a model name such as ``vit_l`` / ``sam_vit_h``, or a checkpoint path).
+    """The SAM stage from installed weights (or ``sam_model``: a model name such as
+    ``vit_t`` / ``mobile_sam`` / ``sam_vit_h``, or a checkpoint path; "auto" = None).
+
+    Without ``sam_model``, the first installed of ``sam_choice.auto_order(device)``: on
+    CPU vit_b, MobileSAM, vit_l, vit_h; on a GPU the largest first (docs/adr/0112).
 
     Returns None when no SAM weights are installed; raises WeightsError for a checkpoint
     that is present but unusable (bad hash, wrong keys or shapes, unsafe pickle).
@@ -443,7 +454,11 @@ def load_default(
     opts = {"crop_to_box": crop_to_box, "cpu_bf16": cpu_bf16}
     if sam_model and (os.sep in sam_model or sam_model.endswith((".pth", ".pt"))):
         return load_stage(sam_model, device, **opts)
-    names = [sam_model] if sam_model else ["sam_vit_b", "sam_vit_l", "sam_vit_h"]
+    from dis_annotator.engine.sam_choice import auto_order
+
+    if sam_model == "auto":
+        sam_model = None
+    names = [sam_model] if sam_model else list(auto_order(pick_device(device).type))
     for name in names:
         found = weights.verified_path(name)
         if found is not None:

@@ -24,8 +24,10 @@ def stylesheet() -> str:
         return ""  # the app works unstyled rather than not at all
 
 
-def pipeline_factory(engine: str = "auto") -> Callable[[], Pipeline]:
+def pipeline_factory(engine: str = "auto", sam_model: str = "auto") -> Callable[[], Pipeline]:
     """Builds the pipeline in the inference thread (never import torch on the UI thread).
+
+    ``sam_model``: a manifest name (``mobile_sam``, ``sam_vit_b`` …) or "auto".
 
     A learned engine that cannot load (missing or refused weights) falls back to the
     classical stages; the first note says why, and the status bar shows it.
@@ -36,7 +38,8 @@ def pipeline_factory(engine: str = "auto") -> Callable[[], Pipeline]:
         from dis_annotator.engine.factory import build_pipeline
 
         try:
-            return build_pipeline(engine=engine)  # type: ignore[arg-type]
+            options = {} if sam_model == "auto" else {"sam_model": sam_model}
+            return build_pipeline(engine=engine, **options)  # type: ignore[arg-type]
         except (WeightsError, ImportError) as exc:  # ImportError: SAM stage not in this build
             pipeline = build_pipeline(engine="classical")
             pipeline.notes.insert(0, f"{engine} engine unavailable ({exc}); using the classical stages")
@@ -100,7 +103,7 @@ def run(path: str | None = None, factory: Callable[[], Pipeline] | None = None) 
 
     app = application()
     settings = Settings()
-    window = MainWindow(factory or pipeline_factory(settings.engine), settings)
+    window = MainWindow(factory or pipeline_factory(settings.engine, settings.sam_model), settings)
     window.show()
     _close_on_signals(window)
     if path:

@@ -42,6 +42,8 @@ DEFAULT_SHORTCUTS: dict[str, tuple[str, tuple[str, ...]]] = {
 }
 
 ENGINES = ("auto", "classical", "sam")
+# Manifest names; "auto" = engine.sam_choice.auto_order (CPU: vit_b, MobileSAM, …).
+SAM_MODELS = ("auto", "mobile_sam", "sam_vit_b", "sam_vit_l", "sam_vit_h")
 
 
 class Settings:
@@ -76,6 +78,17 @@ class Settings:
         if value not in ENGINES:
             raise ValueError(f"engine must be one of {ENGINES}, got {value!r}")
         self.store.setValue("engine/coarse", value)
+
+    @property
+    def sam_model(self) -> str:
+        value = str(self.store.value("engine/sam_model", "auto"))
+        return value if value in SAM_MODELS else "auto"
+
+    @sam_model.setter
+    def sam_model(self, value: str) -> None:
+        if value not in SAM_MODELS:
+            raise ValueError(f"SAM model must be one of {SAM_MODELS}, got {value!r}")
+        self.store.setValue("engine/sam_model", value)
 
     # --- view ----------------------------------------------------------------------
     def _num(self, key: str, default: float, lo: float, hi: float) -> float:

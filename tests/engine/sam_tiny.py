@@ -15,6 +15,7 @@ import torch
 
 from dis_annotator.engine.checkpoint import save_checkpoint
 from dis_annotator.engine.sam_model import SamConfig, build_sam
+from dis_annotator.nets.tinyvit.config import TinyViTConfig
 
 TINY = SamConfig(
     encoder_embed_dim=32,
@@ -118,3 +119,44 @@ def reference_predict(
         )
         logits = sam.postprocess_masks(low, (nh, nw), (h, w))
     return logits[0].numpy(), iou[0].numpy(), low[0].numpy()
+
+
+# MobileSAM (vit_t) at toy size: TinyViT with one block per stage, the same decoder width
+# as TINY, the official 1024 input and 64×64 embedding grid.
+TINY_T = SamConfig(
+    model_type="vit_t",
+    tiny_vit=TinyViTConfig(
+        embed_dims=(8, 16, 24, 32), depths=(1, 1, 1, 1), num_heads=(1, 2, 2, 2),
+        window_sizes=(7, 7, 14, 7), head_classes=10,
+    ),
+    prompt_embed_dim=64,
+    decoder_mlp_dim=256,
+)
+
+
+def scramble(module: torch.nn.Module, seed: int) -> None:
+    """Random values in every parameter and BatchNorm statistic (random init leaves
+    MBConv's last BN at 0 and every BN at identity statistics: too trivial to compare)."""
+    g = torch.Generator().manual_seed(seed)
+    with torch.no_grad():
+        for name, t in module.state_dict().items():
+            if not t.is_floating_point():
+                continue
+            if name.endswith("running_var"):
+                t.copy_(torch.rand(t.shape, generator=g) + 0.5)
+            elif t.dim() == 1 and name.endswith("weight"):  # BN / LayerNorm scales
+                t.copy_(1.0 + 0.2 * torch.randn(t.shape, generator=g))
+            else:
+                t.copy_(0.2 * torch.randn(t.shape, generator=g))
+
+
+def tiny_sam_t(seed: int = 0):
+    """A toy MobileSAM with scrambled encoder weights and a spread-out decoder."""
+    torch.manual_seed(seed)
+    sam = build_sam(TINY_T)
+    scramble(sam.image_encoder, seed)
+    with torch.no_grad():
+        for name, p in sam.named_parameters():
+            if name.endswith("weight") and p.dim() > 1 and "mask_decoder" in name:
+                p.mul_(2.0)
+    return sam

@@ -6,6 +6,8 @@ half-written or wrong file never sits under the final name. Pooch itself cannot 
 so its downloader is :class:`ResumableDownloader`: bytes accumulate in ``<file>.part``
 across attempts (HTTP Range requests via requests), and the finished ``.part`` is handed
 to pooch for the check. A failed hash discards the data, never resumes from it.
+Entries identified by a git blob id instead (pooch knows no such hash) are checked by the
+downloader itself on the finished ``.part``, before pooch sees it (docs/adr/0111).
 """
 
 from __future__ import annotations
@@ -51,7 +53,9 @@ class ResumableDownloader:
         progress: Progress | None = None,
         should_cancel: Callable[[], bool] | None = None,
         timeout: float = 30.0,
+        verify: Callable[[Path], None] | None = None,
     ) -> None:
+        self.verify = verify  # raises for a bad finished file
         self.part = part
         self.expected_size = expected_size
         self.progress = progress
@@ -69,6 +73,12 @@ class ResumableDownloader:
             done = 0
         if self.expected_size is None or done < self.expected_size:
             self._fetch(url, done)
+        if self.verify is not None:
+            try:
+                self.verify(self.part)
+            except Exception:
+                self.part.unlink(missing_ok=True)  # never resume from rejected bytes
+                raise
         os.replace(self.part, os.fspath(output_file))
         return None
 
@@ -126,13 +136,32 @@ def download(
         raise DownloadError(f"{info.name}: no direct download link; " + manual_hint(info))
     target_dir = download_dir()
     target = target_dir / info.file
-    if target.is_file():
-        from dis_annotator.engine.weights.registry import check_file
+    from dis_annotator.engine.weights.registry import check_download, check_file
 
+    if target.is_file():
         if check_file(info, target).usable:
             return target
+        if info.git_blob and not info.sha256:
+            # Without a known SHA-256 pooch would keep the existing file, not fetch anew.
+            target.unlink()
+            hashes.forget(target)
     part = target_dir / f"{info.file}.part"
-    downloader = ResumableDownloader(part, info.size, progress, should_cancel, timeout)
+    checked: dict[str, str] = {}
+
+    def blob_check(p: Path) -> None:
+        res = check_download(info, p)
+        if res.status != "ok":
+            raise WeightsError(
+                f"{info.name}: downloaded file failed the git blob check and was "
+                f"discarded ({res.detail})"
+            )
+        checked["sha256"] = str(res.sha256)
+
+    by_blob = bool(info.git_blob and not info.sha256)
+    downloader = ResumableDownloader(
+        part, info.size, progress, should_cancel, timeout,
+        verify=blob_check if by_blob else None,
+    )
     known = f"sha256:{info.sha256}" if info.sha256 else None
     try:
         path = pooch.retrieve(
@@ -158,4 +187,6 @@ def download(
     result = Path(path)
     if info.sha256:
         hashes.remember(result, info.sha256)
+    elif checked:
+        hashes.remember(result, checked["sha256"], info.git_blob)
     return result

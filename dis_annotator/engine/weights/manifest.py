@@ -1,8 +1,11 @@
 """The model manifest (``models/manifest.json``): which weights exist, where they come from.
 
 A ``sha256`` of None means no hash has been published: such files are reported as
-"unverified", never checked against an invented value. ``url`` None means there is no
-direct link (manual download from ``page`` + ``models import``). ``local_only`` entries
+"unverified", never checked against an invented value, unless ``git_blob`` gives the
+file's git blob id (SHA-1 of ``b"blob <size>\\0"`` + content, the identity GitHub shows
+for a file in a repository), which is then checked instead (docs/adr/0111). ``url`` None
+means there is no direct link (manual download from ``page`` + ``models import``).
+``note`` is one line ``models list`` prints under the entry. ``local_only`` entries
 are this project's own trained checkpoints.
 """
 
@@ -34,6 +37,8 @@ class ModelInfo:
     description: str = ""
     local_only: bool = False
     aliases: tuple[str, ...] = field(default=())
+    git_blob: str | None = None
+    note: str = ""
 
     @property
     def installed(self) -> bool:
@@ -72,6 +77,8 @@ def _entries() -> tuple[ModelInfo, ...]:
                 description=e.get("description", ""),
                 local_only=bool(e.get("local_only", False)),
                 aliases=tuple(e.get("aliases", ())),
+                git_blob=(e.get("git_blob") or None),
+                note=e.get("note", ""),
             )
         )
     return tuple(out)

@@ -52,7 +52,8 @@ class VerifyResult:
 
 
 def check_file(info: ModelInfo, path: Path, use_record: bool = True) -> VerifyResult:
-    """Hash ``path`` against the manifest; without a published hash, prove it loads safely."""
+    """Hash ``path`` against the manifest (SHA-256, else git blob id); without either,
+    prove it loads safely."""
     try:
         size = path.stat().st_size
     except OSError as exc:
@@ -61,6 +62,9 @@ def check_file(info: ModelInfo, path: Path, use_record: bool = True) -> VerifyRe
         return VerifyResult(
             info.name, "mismatch", path, f"size {size} bytes, expected {info.size}"
         )
+    if info.git_blob and not info.sha256:
+        digest, blob = hashes.file_digests(path, use_record=use_record)
+        return check_blob(info, path, digest, blob)
     digest = hashes.file_sha256(path, use_record=use_record)
     if info.sha256:
         if digest != info.sha256:
@@ -77,6 +81,44 @@ def check_file(info: ModelInfo, path: Path, use_record: bool = True) -> VerifyRe
         info.name, "unverified", path,
         f"no published SHA-256; loads as plain tensors; sha256 {digest[:12]}…", digest,
     )
+
+
+def check_blob(info: ModelInfo, path: Path, digest: str, blob: str) -> VerifyResult:
+    """Judge digests of ``path`` for an entry identified by its git blob id.
+
+    The first file that matches has its SHA-256 pinned for ``info.name``; a later file
+    must match both (SHA-1 alone is no longer collision-proof). docs/adr/0111.
+    """
+    assert info.git_blob is not None
+    if blob != info.git_blob:
+        return VerifyResult(
+            info.name, "mismatch", path,
+            f"git blob id {blob[:12]}… expected {info.git_blob[:12]}…", digest,
+        )
+    pinned = hashes.pinned_sha256(info.name, info.git_blob)
+    if pinned is None:
+        hashes.pin_sha256(info.name, info.git_blob, digest)
+    elif pinned != digest:
+        return VerifyResult(
+            info.name, "mismatch", path,
+            f"git blob id matches but SHA-256 {digest[:12]}… differs from {pinned[:12]}… "
+            "recorded at first verification",
+            digest,
+        )
+    return VerifyResult(
+        info.name, "ok", path,
+        f"git blob id matches the manifest; SHA-256 {digest[:12]}… recorded", digest,
+    )
+
+
+def check_download(info: ModelInfo, part: Path) -> VerifyResult:
+    """Check a finished download before it is moved into place (nothing recorded for the
+    temporary file; the SHA-256 is pinned when it passes)."""
+    size = part.stat().st_size
+    if info.size is not None and size != info.size:
+        return VerifyResult(info.name, "mismatch", part, f"size {size} bytes, expected {info.size}")
+    blob, digest = hashes.blob_and_sha256(part)
+    return check_blob(info, part, digest, blob)
 
 
 def verify(name: str | None = None) -> list[VerifyResult]:
@@ -101,7 +143,7 @@ def verified_path(name: str) -> tuple[Path, str] | None:
     path = locate(info.name)
     if path is None:
         return None
-    res = check_file(info, path) if info.sha256 else None
+    res = check_file(info, path) if (info.sha256 or info.git_blob) else None
     if res is not None and res.status != "ok":
         raise WeightsError(f"{path.name}: refused, {res.detail} (re-download it)")
     digest = res.sha256 if res is not None else hashes.file_sha256(path)
@@ -122,12 +164,13 @@ def _guess_name(path: Path) -> str:
         return "is5net"
     if kind == "pisam":
         return "pisam_vit_b"
-    if kind == "sam" or (isinstance(obj, dict) and "image_encoder.patch_embed.proj.weight" in obj):
-        from dis_annotator.engine.sam_model import infer_config
+    from dis_annotator.engine.sam_model import TINY_VIT_KEY, infer_config
 
+    sam_keys = ("image_encoder.patch_embed.proj.weight", TINY_VIT_KEY)
+    if kind == "sam" or (isinstance(obj, dict) and any(k in obj for k in sam_keys)):
         if kind == "sam":
             raise WeightsError(f"{path.name}: a custom SAM checkpoint; give --name sam_vit_b|l|h")
-        return f"sam_{infer_config(obj).model_type}"
+        return manifest.get(f"sam_{infer_config(obj).model_type}").name
     raise WeightsError(f"{path.name}: cannot tell which model this is; give --name")
 
 
@@ -155,7 +198,8 @@ def import_model(path: str | Path, name: str | None = None) -> Path:
         tmp.replace(target)
     finally:
         tmp.unlink(missing_ok=True)
-    hashes.remember(target, str(res.sha256))
+    blob = info.git_blob if info.git_blob and res.status == "ok" else None
+    hashes.remember(target, str(res.sha256), blob)
     return target
 
 

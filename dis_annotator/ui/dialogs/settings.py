@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from dis_annotator.ui.settings import DEFAULT_SHORTCUTS, ENGINES, Settings
+from dis_annotator.ui.settings import DEFAULT_SHORTCUTS, ENGINES, SAM_MODELS, Settings
 
 
 class SettingsDialog(QDialog):
@@ -32,6 +32,14 @@ class SettingsDialog(QDialog):
         self.engine.setCurrentText(settings.engine)
         self.engine.setToolTip("auto: SAM when its weights are installed, else GrabCut (applies on restart)")
         form.addRow("Coarse engine", self.engine)
+        self.sam_model = QComboBox()
+        self.sam_model.addItems(SAM_MODELS)
+        self.sam_model.setCurrentText(settings.sam_model)
+        self.sam_model.setToolTip(
+            "auto: on CPU SAM ViT-B if installed, else MobileSAM; on a GPU the largest "
+            "installed SAM (applies on restart)"
+        )
+        form.addRow("SAM model", self.sam_model)
         self.cutouts = QCheckBox("also write RGBA cut-outs")
         self.cutouts.setChecked(settings.export_cutouts)
         form.addRow("Export", self.cutouts)
@@ -65,6 +73,7 @@ class SettingsDialog(QDialog):
 
     def accept(self) -> None:
         self.settings.engine = self.engine.currentText()
+        self.settings.sam_model = self.sam_model.currentText()
         self.settings.export_cutouts = self.cutouts.isChecked()
         for name, edit in self.edits.items():
             seq = edit.keySequence().toString()

@@ -1,0 +1,167 @@
+"""MobileSAM (vit_t) through the SAM coarse stage: SamPredictor parity, cache, prefetch,
+crop-to-box, clicks, checkpoints, Pi-SAM fallback and an IS5Net refiner on top."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from dis_annotator.engine import pisam_stage
+from dis_annotator.engine.checkpoint import save_checkpoint
+from dis_annotator.engine.pipeline import Pipeline
+from dis_annotator.engine.sam_stage import NO_PISAM, SamCoarseStage, load_stage
+from dis_annotator.engine.types import Box, ImageData, Point, Prompt, Request, Superseded
+from dis_annotator.nets.sam_import import MaskDecoder, PromptEncoder, Sam, TwoWayTransformer
+from dis_annotator.nets.tinyvit.encoder import TinyViT
+from tests.engine.sam_tiny import TINY_T, make_image, reference_predict, tiny_sam_t
+
+
+@pytest.fixture(scope="module")
+def sam():
+    return tiny_sam_t()
+
+
+@pytest.fixture(scope="module")
+def reference(sam):
+    """segment_anything's Sam assembled here from its classes and TinyViT, not through
+    ``build_sam``, carrying the same weights."""
+    dim = TINY_T.prompt_embed_dim
+    ref = Sam(
+        image_encoder=TinyViT(TINY_T.tiny_vit, img_size=1024, out_chans=dim),
+        prompt_encoder=PromptEncoder(
+            embed_dim=dim, image_embedding_size=(64, 64), input_image_size=(1024, 1024),
+            mask_in_chans=16,
+        ),
+        mask_decoder=MaskDecoder(
+            num_multimask_outputs=3,
+            transformer=TwoWayTransformer(depth=2, embedding_dim=dim, mlp_dim=256, num_heads=8),
+            transformer_dim=dim, iou_head_depth=3, iou_head_hidden_dim=256,
+        ),
+        pixel_mean=[123.675, 116.28, 103.53],
+        pixel_std=[58.395, 57.12, 57.375],
+    )
+    ref.load_state_dict(sam.state_dict(), strict=True)
+    return ref.eval()
+
+
+@pytest.fixture(scope="module")
+def shared(sam):
+    return SamCoarseStage(sam, "vit_t", "cpu")
+
+
+@pytest.fixture(scope="module")
+def image():
+    return ImageData(make_image(240, 320))
+
+
+def _check_equal(out, logits, iou, low, best) -> None:
+    assert out.score == pytest.approx(float(iou[best]), abs=0)
+    np.testing.assert_array_equal(out.mask, logits[best] > 0)
+    np.testing.assert_array_equal(out.state["sam_logits"], low[best : best + 1])
+    x0, y0, x1, y1 = (int(v) for v in out.prob_box.as_tuple())
+    expect = torch.sigmoid(torch.as_tensor(logits[best][y0:y1, x0:x1])).numpy()
+    np.testing.assert_allclose(out.prob, expect, rtol=0, atol=1e-6)
+
+
+def test_box_and_clicks_equal_the_predictor_path(shared, reference, image):
+    box = Box(60, 40, 250, 200)
+    first = shared.predict(image, Prompt(box=box), None)
+    logits, iou, low = reference_predict(reference, image.array, box=np.array(box.as_tuple()))
+    best = int(np.argmax(iou))
+    _check_equal(first, logits, iou, low, best)
+    assert first.mask.any() and not first.mask.all()  # a real, non-trivial mask
+    assert first.report.name == "sam-vit_t" and "MobileSAM" in first.report.model
+    pts = np.array([[100, 90], [230, 180]], dtype=float)
+    labels = np.array([1, 0])
+    prompt = Prompt(box=box, points=(Point(100, 90, True), Point(230, 180, False)))
+    nxt = shared.predict(image, prompt, first)
+    assert nxt.report.settings["previous_logits"] and not nxt.report.settings["multimask"]
+    assert nxt.report.settings["clicks"] == NO_PISAM  # provenance says how clicks ran
+    logits, iou, low = reference_predict(
+        reference, image.array, box=np.array(box.as_tuple()), points=pts, labels=labels,
+        mask_input=first.state["sam_logits"], multimask=False,
+    )
+    _check_equal(nxt, logits, iou, low, 0)
+    assert not np.array_equal(nxt.mask, first.mask)
+
+
+def test_encoder_output_and_embedding_cache(sam, image):
+    stage = SamCoarseStage(sam, "vit_t", "cpu")
+    assert not stage.has_interm and not stage.capture_interm
+    assert stage.prefetch(image) and stage.encodes == 1
+    emb = stage.embedding(image)
+    assert emb.features.shape == (1, 64, 64, 64) and emb.interm is None
+    assert emb.input_size == (768, 1024)
+    box = Box(60, 40, 250, 200)
+    out = stage.predict(image, Prompt(box=box), None)
+    stage.predict(image, Prompt(box=box, points=(Point(120, 100),)), out)
+    # Pi-SAM asks for the early ViT feature; vit_t has none, and that must not re-encode.
+    assert stage.embedding(image, need_interm=True) is emb
+    assert stage.encodes == 1
+
+
+def test_superseded_encode_stops_between_tinyvit_blocks(sam, image):
+    stage = SamCoarseStage(sam, "vit_t", "cpu")
+    calls = {"n": 0}
+
+    def is_current() -> bool:
+        calls["n"] += 1
+        return calls["n"] < 4  # before the encode, before blocks 0 and 1; then stop
+
+    with pytest.raises(Superseded):
+        stage.embedding(image, is_current)
+    assert calls["n"] == 4 and not stage.is_cached(image) and stage.encodes == 0
+
+
+def test_crop_to_box_with_vit_t(sam):
+    big = ImageData(make_image(1200, 2100, seed=3))
+    stage = SamCoarseStage(sam, "vit_t", "cpu", crop_to_box=True)
+    stage.prepare(big)
+    assert stage.encodes == 0
+    box = Box(900, 500, 1100, 640)
+    out = stage.predict(big, Prompt(box=box), None)
+    x0, y0, x1, y1 = region = tuple(out.state["sam_region"])
+    assert x0 <= 900 and x1 >= 1100 and (x1 - x0) < 2100 / 2
+    crop = ImageData(np.ascontiguousarray(big.array[y0:y1, x0:x1]))
+    local = Box(box.x0 - x0, box.y0 - y0, box.x1 - x0, box.y1 - y0)
+    ref = SamCoarseStage(sam, "vit_t", "cpu").predict(crop, Prompt(box=local), None)
+    np.testing.assert_array_equal(out.state["sam_logits"], ref.state["sam_logits"])
+    nxt = stage.predict(big, Prompt(box=box, points=(Point(1000, 560),)), out)
+    assert tuple(nxt.state["sam_region"]) == region and nxt.report.settings["previous_logits"]
+    assert stage.encodes == 1
+
+
+def test_project_checkpoint_round_trip(sam, tmp_path, image):
+    path = tmp_path / "tiny_vit_t.pth"
+    save_checkpoint(path, "sam", sam.state_dict(), config=TINY_T.to_dict())
+    stage = load_stage(str(path), "cpu")
+    assert stage.model_type == "vit_t" and stage.name == "sam-vit_t"
+    a = stage.predict(image, Prompt(box=Box(60, 40, 250, 200)), None)
+    b = SamCoarseStage(sam, "vit_t", "cpu").predict(image, Prompt(box=Box(60, 40, 250, 200)), None)
+    np.testing.assert_array_equal(a.state["sam_logits"], b.state["sam_logits"])
+
+
+def test_pisam_is_not_offered_for_vit_t(shared, monkeypatch, tmp_path):
+    # Even a file named like Pi-SAM weights for vit_t is not picked up.
+    (tmp_path / "pisam_vit_t.pth").write_bytes(b"x")
+    monkeypatch.setenv("DIS_ANNOTATOR_MODELS", str(tmp_path))
+    assert pisam_stage.load_default(sam_stage=shared) is None
+
+
+def test_pipeline_clicks_and_is5net_refiner_on_vit_t(shared, image):
+    from dis_annotator.engine.is5net_stage import IS5NetStage
+    from dis_annotator.nets.isnet import ISNetDIS
+
+    torch.manual_seed(0)
+    refiner = IS5NetStage(ISNetDIS(in_ch=5, width=0.125).eval(), size=64, model="is5net")
+    pipe = Pipeline(coarse=shared, refiner=refiner)
+    assert [r["name"] for r in pipe.describe()] == ["sam-vit_t", "sam-vit_t (re-prompt)", "is5net"]
+    box = Box(60, 40, 250, 200)
+    first = pipe.run(Request(image, Prompt(box=box)))
+    assert [r.stage for r in first.reports] == ["coarse", "refine"]
+    assert first.mask.shape == (240, 320)
+    click = pipe.run(Request(image, Prompt(box=box, points=(Point(120, 100),)), previous=first.output))
+    coarse = click.provenance["stages"][0]
+    assert coarse["name"] == "sam-vit_t" and coarse["settings"]["previous_logits"]
+    assert coarse["settings"]["clicks"] == NO_PISAM
