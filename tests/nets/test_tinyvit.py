@@ -14,7 +14,7 @@ from dis_annotator.engine.errors import WeightsError
 from dis_annotator.engine.sam_model import PRESETS, SamConfig, build_sam, infer_config, load_sam
 from dis_annotator.nets.tinyvit.attention import Attention, TinyViTBlock, offset_index
 from dis_annotator.nets.tinyvit.config import TinyViTConfig
-from dis_annotator.nets.tinyvit.conv import DropPath
+from dis_annotator.nets.tinyvit.conv import Conv2dBN, DropPath
 from dis_annotator.nets.tinyvit.encoder import TinyViT, stage_resolutions
 
 REF = json.loads((Path(__file__).parent / "manifests" / "mobile_sam_vit_t.json").read_text())
@@ -175,6 +175,24 @@ def test_stage_grids_and_output_shape_small_config() -> None:
     assert grids == [(1, 32 * 32, 16), (1, 16 * 16, 24), (1, 16 * 16, 32), (1, 16 * 16, 32)]
     assert out.shape == (1, 16, 16, 16)
     assert [type(b).__name__ for b in enc.blocks_in_order()] == ["MBConv"] + ["TinyViTBlock"] * 3
+
+
+def test_folded_batchnorm_equals_conv_then_bn() -> None:
+    torch.manual_seed(0)
+    m = Conv2dBN(6, 6, ks=3, stride=2, pad=1, groups=3).eval()
+    with torch.no_grad():
+        m.bn.weight.normal_()
+        m.bn.bias.normal_()
+        m.bn.running_mean.normal_()
+        m.bn.running_var.uniform_(0.5, 2.0)
+        x = torch.randn(2, 6, 9, 9)
+        expect = m.bn(m.c(x))  # the two modules one after the other
+        torch.testing.assert_close(m(x), expect, rtol=1e-5, atol=1e-5)
+        torch.testing.assert_close(m(x.contiguous(memory_format=torch.channels_last)), expect,
+                                   rtol=1e-5, atol=1e-5)
+    m.train()  # training keeps BatchNorm's batch statistics
+    y = m(x)
+    assert torch.allclose(y.mean(dim=(0, 2, 3)), m.bn.bias, atol=1e-4)
 
 
 def test_drop_path_is_identity_at_inference_only() -> None:

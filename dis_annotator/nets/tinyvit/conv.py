@@ -7,6 +7,7 @@ State-dict names follow the official code (``c``/``bn`` inside every Conv2d_BN,
 from __future__ import annotations
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 
@@ -26,6 +27,17 @@ class Conv2dBN(nn.Sequential):
         nn.init.constant_(bn.weight, bn_weight_init)
         nn.init.constant_(bn.bias, 0.0)
         self.add_module("bn", bn)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if self.training:
+            return super().forward(x)
+        # Inference: BatchNorm folded into the convolution (one pass over the activations
+        # instead of two); the weights are folded per call, so the state dict is unchanged.
+        c, bn = self.c, self.bn
+        scale = bn.weight.float() * torch.rsqrt(bn.running_var.float() + bn.eps)
+        w = (c.weight.float() * scale[:, None, None, None]).to(x.dtype)
+        b = (bn.bias.float() - bn.running_mean.float() * scale).to(x.dtype)
+        return F.conv2d(x, w, b, c.stride, c.padding, c.dilation, c.groups)
 
 
 class DropPath(nn.Module):

@@ -111,6 +111,10 @@ class TinyViT(nn.Module):
         return [blk for layer in self.layers for blk in layer.blocks]
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if x.device.type == "cpu":
+            # oneDNN's convolutions are ~20 % faster on NHWC; stage 0 is all convolutions,
+            # and the token layout of later stages is NHWC already.
+            x = x.contiguous(memory_format=torch.channels_last)
         x = self.patch_embed(x)
         for layer in self.layers:
             x = layer(x)
