@@ -73,6 +73,9 @@ def _load_sam(args: argparse.Namespace) -> tuple[object, str]:
                                f"(dis-annotator models download {path})")
         path = str(found[0])
     sam, config = load_sam(path)
+    if config.tiny_vit is not None:
+        raise WeightsError("Pi-SAM trains on SAM ViT-B's intermediate features; MobileSAM "
+                           "(vit_t) has none: use --sam sam_vit_b")
     return sam, config.model_type
 
 

@@ -142,11 +142,21 @@ def test_project_checkpoint_round_trip(sam, tmp_path, image):
     np.testing.assert_array_equal(a.state["sam_logits"], b.state["sam_logits"])
 
 
-def test_pisam_is_not_offered_for_vit_t(shared, monkeypatch, tmp_path):
+def test_pisam_is_not_offered_for_vit_t(shared, sam, monkeypatch, tmp_path):
+    import argparse
+
+    from dis_annotator.engine.errors import WeightsError
+    from dis_annotator.training.pisam_cli import _load_sam
+
     # Even a file named like Pi-SAM weights for vit_t is not picked up.
     (tmp_path / "pisam_vit_t.pth").write_bytes(b"x")
     monkeypatch.setenv("DIS_ANNOTATOR_MODELS", str(tmp_path))
     assert pisam_stage.load_default(sam_stage=shared) is None
+    # … and training one on MobileSAM is refused with the reason.
+    path = tmp_path / "t.pth"
+    save_checkpoint(path, "sam", sam.state_dict(), config=TINY_T.to_dict())
+    with pytest.raises(WeightsError, match="ViT-B's intermediate features"):
+        _load_sam(argparse.Namespace(tiny_sam=False, sam=str(path)))
 
 
 def test_pipeline_clicks_and_is5net_refiner_on_vit_t(shared, image):
