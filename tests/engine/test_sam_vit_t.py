@@ -175,3 +175,43 @@ def test_pipeline_clicks_and_is5net_refiner_on_vit_t(shared, image):
     coarse = click.provenance["stages"][0]
     assert coarse["name"] == "sam-vit_t" and coarse["settings"]["previous_logits"]
     assert coarse["settings"]["clicks"] == NO_PISAM
+
+
+def test_real_sam_predictor_with_tinyvit(tmp_path):
+    """Where torchvision works (a stand-in here, in a subprocess), segment_anything's own
+    SamPredictor driving the vit_t model gives what our stage gives."""
+    from tests.engine.test_sam_import import make_torchvision, run_py
+
+    code = """
+    import numpy as np
+    from dis_annotator.nets import sam_import
+    assert sam_import.HAS_TORCHVISION is True
+    from dis_annotator.engine.sam_stage import SamCoarseStage
+    from dis_annotator.engine.types import Box, ImageData, Point, Prompt
+    from tests.engine.sam_tiny import make_image, tiny_sam_t
+
+    sam = tiny_sam_t()
+    img = make_image(200, 260, seed=5)
+    stage = SamCoarseStage(sam, "vit_t", "cpu")
+    image = ImageData(img)
+    pred = sam_import.sam_predictor_class()(sam)
+    pred.set_image(img)
+    assert np.array_equal(pred.features.numpy(), stage.embedding(image).features.numpy())
+    box = np.array([40.0, 30.0, 200.0, 170.0])
+    logits, iou, low = pred.predict(box=box, multimask_output=True, return_logits=True)
+    out = stage.predict(image, Prompt(box=Box(*box)), None)
+    best = int(np.argmax(iou))
+    assert np.array_equal(out.mask, logits[best] > 0) and out.mask.any()
+    assert np.array_equal(out.state["sam_logits"], low[best:best + 1])
+    pts = np.array([[100.0, 90.0], [60.0, 150.0]])
+    lab = np.array([1, 0])
+    logits2, iou2, low2 = pred.predict(point_coords=pts, point_labels=lab, box=box,
+        mask_input=out.state["sam_logits"], multimask_output=False, return_logits=True)
+    out2 = stage.predict(image, Prompt(box=Box(*box), points=(Point(100, 90, True),
+        Point(60, 150, False))), out)
+    assert np.array_equal(out2.mask, logits2[0] > 0)
+    assert np.array_equal(out2.state["sam_logits"], low2)
+    print("OK")
+    """
+    res = run_py(code, make_torchvision(tmp_path))
+    assert res.returncode == 0 and "OK" in res.stdout, res.stderr[-3000:]
