@@ -12,6 +12,7 @@ import torch
 from dis_annotator.engine.checkpoint import load_into
 from dis_annotator.engine.errors import WeightsError
 from dis_annotator.engine.sam_model import PRESETS, SamConfig, build_sam, infer_config, load_sam
+from dis_annotator.engine.weights.registry import _guess_name
 from dis_annotator.nets.tinyvit.attention import Attention, TinyViTBlock, offset_index
 from dis_annotator.nets.tinyvit.config import TinyViTConfig
 from dis_annotator.nets.tinyvit.conv import Conv2dBN, DropPath
@@ -55,8 +56,9 @@ def test_vit_t_loads_the_official_layout_strictly(tmp_path) -> None:
     for k, v in sam.state_dict().items():
         assert torch.equal(v, tensors[k]), k
     # A bare state dict on disk, like mobile_sam.pt, through the safe loader.
-    path = tmp_path / "mobile_sam.pt"
+    path = tmp_path / "downloaded.pt"
     torch.save(tensors, path)
+    assert _guess_name(path) == "mobile_sam"  # `models import` recognises it by its keys
     loaded, config = load_sam(path)
     assert config.model_type == "vit_t" and config.tiny_vit == TinyViTConfig()
     assert torch.equal(
