@@ -189,7 +189,7 @@ def pick_coarse_source(engine: str, device: str | None = None) -> DegradeSource 
         if engine == "sam" or not (exc.name or "").startswith("dis_annotator.engine"):
             raise
         return DegradeSource()
-    if getattr(pipeline.coarse, "learned", False):
+    if pipeline.coarse.learned:
         return SamSource(pipeline.coarse)
     return DegradeSource()
 

@@ -67,11 +67,11 @@ def _load_sam(args: argparse.Namespace) -> tuple[object, str]:
         return build_tiny_sam(args.seed, args.tiny_sam_size), TINY_SAM.model_type
     path = args.sam
     if not (os.sep in path or path.endswith((".pth", ".pt"))):
-        found = weights.verified_path(path)
+        found = weights.resolve_weights(path)
         if found is None:
             raise WeightsError(f"SAM weights {path!r} are not installed "
                                f"(dis-annotator models download {path})")
-        path = str(found[0])
+        path = str(found.path)
     sam, config = load_sam(path)
     return sam, config.model_type
 
@@ -83,9 +83,9 @@ def run(args: argparse.Namespace) -> int:
 
     import numpy as np
 
+    from dis_annotator.engine.device import pick_device
     from dis_annotator.engine.errors import WeightsError
     from dis_annotator.engine.pisam_stage import load_pisam, save_pisam
-    from dis_annotator.engine.sam_stage import pick_device
     from dis_annotator.nets.pisam.decoder import PiSamDecoder
     from dis_annotator.training.pisam_data import EmbeddingCache, dis5k_items, synthetic_items
     from dis_annotator.training.pisam_eval import evaluate_clicks, evaluate_stage1

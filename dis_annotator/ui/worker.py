@@ -136,7 +136,7 @@ class InferenceWorker(QThread):
         except Exception as exc:  # a broken install must not take the app down
             self.pipeline_failed.emit(f"{type(exc).__name__}: {exc}")
             return
-        self.device = str(getattr(self.pipeline.coarse, "device", None) or _default_device())
+        self.device = self.pipeline.device
         self.pipeline_ready.emit(self.pipeline.describe(), list(self.pipeline.notes), self.device)
         while True:
             with self._cv:
@@ -174,8 +174,7 @@ class InferenceWorker(QThread):
         check = self._current(req)
         if not check():
             return
-        correcting = req.previous is not None and bool(req.prompt.points) and self.pipeline.corrector is not None
-        self.activity.emit("correcting" if correcting else "coarse")
+        self.activity.emit("correcting" if self.pipeline.corrects(req) else "coarse")
 
         def on_partial(res: Result) -> None:
             if check():
@@ -198,8 +197,8 @@ class InferenceWorker(QThread):
     def _run_prepare(self, image: ImageData | Path, prefetch: bool) -> None:
         assert self.pipeline is not None
         if isinstance(image, Path):
-            if not getattr(self.pipeline.coarse, "learned", False):
-                return  # a classical coarse stage has no embedding to pre-compute
+            if not self.pipeline.prefetches:
+                return  # classical stages have no embedding to pre-compute
             try:
                 image = ImageData(load_image(image), name=str(image))
             except Exception:  # noqa: BLE001 - the user will see the error on opening it
@@ -215,9 +214,8 @@ class InferenceWorker(QThread):
         self.activity.emit("pre-encoding next" if prefetch else "encoding")
         t0 = time.perf_counter()
         try:
-            coarse = self.pipeline.coarse
-            if prefetch and hasattr(coarse, "prefetch"):
-                coarse.prefetch(image)
+            if prefetch:
+                self.pipeline.prefetch(image, check)
             else:
                 self.pipeline.prepare(image, check)
         except Superseded:
@@ -246,15 +244,6 @@ def _leave_a_core_to_the_ui() -> None:
     torch = sys.modules.get("torch")
     if torch is not None and torch.get_num_threads() > n:
         torch.set_num_threads(n)
-
-
-def _default_device() -> str:
-    import sys
-
-    torch = sys.modules.get("torch")  # only report CUDA when a stage already uses torch
-    if torch is not None and torch.cuda.is_available():
-        return "cuda"
-    return "cpu"
 
 
 def _message(exc: BaseException) -> str:
