@@ -21,10 +21,10 @@ from dis_annotator.engine.device import pick_device
 from dis_annotator.engine.embedding_cache import MIB, EmbeddingCache
 from dis_annotator.engine.sam_embedding import SamEmbedding, encode
 from dis_annotator.engine.types import ImageData, IsCurrent, Prompt, Superseded
+from dis_annotator.geometry import Rect
 
 # 16 vit_b embeddings with the early ViT feature: 16 × (4 MiB + 12 MiB) = 256 MiB.
 DEFAULT_CACHE_MB = 264.0
-Region = tuple[int, int, int, int]
 # Tried in this order when no SAM model is named.
 DEFAULT_MODELS = ("sam_vit_b", "sam_vit_l", "sam_vit_h")
 
@@ -46,7 +46,7 @@ class CropPolicy:
         """True when ``image`` is encoded per box region instead of as a whole."""
         return self.enabled and max(image.width, image.height) > img_size
 
-    def region(self, image: ImageData, prompt: Prompt, img_size: int) -> Region | None:
+    def region(self, image: ImageData, prompt: Prompt, img_size: int) -> Rect | None:
         """Region (x0, y0, x1, y1) to encode for ``prompt``, or None for the whole image."""
         if not self.skips_full_encode(image, img_size):
             return None
@@ -68,7 +68,7 @@ class CropPolicy:
         y0 = max(0, int(math.floor((cy - half_h) / g)) * g)
         x1 = min(image.width, int(math.ceil((cx + half_w) / g)) * g)
         y1 = min(image.height, int(math.ceil((cy + half_h) / g)) * g)
-        return (x0, y0, x1, y1)
+        return Rect(x0, y0, x1, y1)
 
 
 class SamBackbone:
@@ -131,7 +131,7 @@ class SamBackbone:
         self,
         image: ImageData,
         is_current: IsCurrent | None = None,
-        region: Region | None = None,
+        region: Rect | None = None,
         need_interm: bool | None = None,
     ) -> SamEmbedding:
         """The (cached) embedding of ``image`` or of ``region`` = (x0, y0, x1, y1) of it.
@@ -162,7 +162,7 @@ class SamBackbone:
             self.cache.put(key, emb)
             return emb
 
-    def crop_region(self, image: ImageData, prompt: Prompt) -> Region | None:
+    def crop_region(self, image: ImageData, prompt: Prompt) -> Rect | None:
         """Region the crop policy encodes for ``prompt``, or None for the whole image."""
         return self.crop.region(image, prompt, self.img_size)
 
@@ -187,7 +187,7 @@ class SamBackbone:
         self.prepare(image, is_current)
         return self.is_cached(image)
 
-    def is_cached(self, image: ImageData, region: Region | None = None) -> bool:
+    def is_cached(self, image: ImageData, region: Rect | None = None) -> bool:
         return (image.key, region) in self.cache
 
     def describe(self) -> dict[str, Any]:

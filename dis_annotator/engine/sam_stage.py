@@ -22,7 +22,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from dis_annotator.engine.sam_backbone import Region, SamBackbone
+from dis_annotator.engine.sam_backbone import SamBackbone
 from dis_annotator.engine.sam_embedding import SamEmbedding
 from dis_annotator.engine.sam_transforms import padded_logits, positive_window, upsample_window
 from dis_annotator.engine.types import (
@@ -33,6 +33,7 @@ from dis_annotator.engine.types import (
     Prompt,
     StageReport,
 )
+from dis_annotator.geometry import Rect
 
 if TYPE_CHECKING:
     from dis_annotator.engine.pisam_stage import PiSam
@@ -114,8 +115,8 @@ class SamCoarseStage:
         prev_state = previous.state if previous is not None else {}
         region = bb.crop_region(image, prompt)
         old = prev_state.get("sam_region")
-        if region is not None and old is not None and _contains(tuple(old), prompt):
-            region = tuple(old)  # keep the frame the previous logits live in
+        if region is not None and old is not None and _contains(Rect(*old), prompt):
+            region = Rect(*old)  # keep the frame the previous logits live in
         emb = bb.embedding(image, region=region)
         coords = labels = None
         if prompt.points:
@@ -185,24 +186,27 @@ class SamCoarseStage:
         mask = np.zeros((H, W), dtype=bool)
         win = None
         if oh * ow > FULL_FRAME_MAX_PIXELS:
-            win = positive_window(up[0, 0].cpu(), (oh, ow), thr)
-        large = win is not None and _area(win) > LARGE_WINDOW_FRACTION * oh * ow
+            found = positive_window(up[0, 0].cpu(), (oh, ow), thr)
+            win = Rect(*found) if found is not None else None
+        large = win is not None and win.area > LARGE_WINDOW_FRACTION * oh * ow
         if oh * ow <= FULL_FRAME_MAX_PIXELS:
             # Exactly Sam.postprocess_masks' second interpolation (bit-equal results).
             vals = F.interpolate(up, (oh, ow), mode="bilinear", align_corners=False)[0, 0].cpu()
-            computed: Region | None = (0, 0, ow, oh)
+            computed: Rect | None = Rect(0, 0, ow, oh)
         elif large:
             # Most of a large region is needed: OpenCV's bilinear resize (same pixel-centre
             # mapping and edge clamping) is ~6× faster than ATen's here, equal within 5e-4.
             src = np.ascontiguousarray(up[0, 0].cpu().numpy())
             vals = torch.from_numpy(cv2.resize(src, (ow, oh), interpolation=cv2.INTER_LINEAR))
-            computed = (0, 0, ow, oh)
+            computed = Rect(0, 0, ow, oh)
         else:
             # One window for the mask and (when the box is known) the prob_box. Outside
             # `win` every upsampled value is a convex combination of values <= thr.
             computed = win
             if prompt.box is not None:
-                computed = _union(win, self._prob_box(None, prompt, emb).int_bounds(), ox, oy)
+                # the prob_box, shifted from the image into the region frame
+                shown = Rect(*self._prob_box(None, prompt, emb).int_bounds()).offset(-ox, -oy)
+                computed = shown if win is None else win.union(shown)
             vals = upsample_window(up[0, 0].cpu(), (oh, ow), computed) if computed else None
         if computed is not None and vals is not None:
             cx0, cy0, cx1, cy1 = computed
@@ -210,7 +214,7 @@ class SamCoarseStage:
         prob_box = self._prob_box(mask, prompt, emb, computed)
         bx0, by0, bx1, by1 = prob_box.int_bounds()
         rx0, ry0, rx1, ry1 = bx0 - ox, by0 - oy, bx1 - ox, by1 - oy  # region frame
-        if computed is not None and _inside((rx0, ry0, rx1, ry1), computed):
+        if computed is not None and computed.contains(Rect(rx0, ry0, rx1, ry1)):
             cx0, cy0 = computed[:2]
             roi = vals[ry0 - cy0 : ry1 - cy0, rx0 - cx0 : rx1 - cx0]
         else:
@@ -223,7 +227,7 @@ class SamCoarseStage:
         mask: np.ndarray | None,
         prompt: Prompt,
         emb: SamEmbedding,
-        computed: Region | None = None,
+        computed: Rect | None = None,
     ) -> Box:
         """The box the user drew grown by PROB_MARGIN; without one, mask ∪ clicks grown.
 
@@ -254,29 +258,12 @@ class SamCoarseStage:
         return Box(float(x0), float(y0), float(x1), float(y1))
 
 
-def _area(r: Region) -> int:
-    return (r[2] - r[0]) * (r[3] - r[1])
-
-
-def _inside(a: Region, b: Region) -> bool:
-    return b[0] <= a[0] and b[1] <= a[1] and a[2] <= b[2] and a[3] <= b[3]
-
-
-def _union(win: Region | None, full_box: tuple[int, int, int, int], ox: int, oy: int) -> Region:
-    """``win`` (region frame) ∪ ``full_box`` (image frame, shifted into the region frame)."""
-    b = (full_box[0] - ox, full_box[1] - oy, full_box[2] - ox, full_box[3] - oy)
-    if win is None:
-        return b
-    return (min(win[0], b[0]), min(win[1], b[1]), max(win[2], b[2]), max(win[3], b[3]))
-
-
-def _same_region(a: Any, b: Region | None) -> bool:
+def _same_region(a: Any, b: Rect | None) -> bool:
     return (tuple(a) if a is not None else None) == (tuple(b) if b is not None else None)
 
 
-def _contains(region: Region, prompt: Prompt) -> bool:
-    x0, y0, x1, y1 = region
+def _contains(region: Rect, prompt: Prompt) -> bool:
     pts = [(p.x, p.y) for p in prompt.points]
     if prompt.box is not None:
         pts += [(prompt.box.x0, prompt.box.y0), (prompt.box.x1 - 1e-6, prompt.box.y1 - 1e-6)]
-    return all(x0 <= x < x1 and y0 <= y < y1 for x, y in pts)
+    return all(region.contains_point(x, y) for x, y in pts)
