@@ -4,6 +4,8 @@ commands; keeps the overlay and the objects panel in step with the document.
 Every edit of the document goes through the undo history (``Histories.push``); the
 document's change notifications — not the code that caused them — drive repaints and
 autosave, so undo/redo, model results and brush strokes all take the same path.
+Commands that hold pixels are created with ``compress=False``: ``Histories`` compresses
+them on its background thread (docs/adr/0061).
 """
 
 from __future__ import annotations
@@ -181,7 +183,7 @@ class Controller(QObject):
         record = self.doc.new_object(prompt=prompt)
         old, self.selected = self.selected, record.id
         self.canvas.overlay.selected = record.id
-        self.histories.push(self.doc, AddObject(record))
+        self.histories.push(self.doc, AddObject(record, compress=False))
         if old:
             self._restyle(old)
         self._refresh_points()
@@ -192,7 +194,7 @@ class Controller(QObject):
             return
         obj_id = self.selected
         self._cancel(self.doc, obj_id)
-        self.histories.push(self.doc, DeleteObject(obj_id))
+        self.histories.push(self.doc, DeleteObject(obj_id, compress=False))
 
     def rename(self, obj_id: str, label: str) -> None:
         if self.doc is not None and self.doc.find(obj_id) is not None:
@@ -278,7 +280,7 @@ class Controller(QObject):
         if obj_id is None:
             return
         region = stroke_mask(self.doc.shape, [(float(x), float(y)) for x, y in points], radius)
-        self.histories.push(self.doc, PaintMask(obj_id, region, value=not erase))
+        self.histories.push(self.doc, PaintMask(obj_id, region, value=not erase, compress=False))
 
     # --- results -------------------------------------------------------------------------
     def on_partial(self, result: Result, tag: Tag) -> None:
@@ -300,7 +302,7 @@ class Controller(QObject):
         self.histories.push(
             doc,
             SetMask(tag.obj_id, result.mask, prompt=tag.prompt, provenance=result.provenance,
-                    stage_output=result.output, text=text),
+                    stage_output=result.output, text=text, compress=False),
         )
         if doc is self.doc:
             # The coarse preview goes away even when the refined mask equals the object's.
