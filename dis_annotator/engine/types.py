@@ -141,10 +141,12 @@ class MaskOutput:
 class Request:
     """A pipeline run for one object.
 
-    ``previous`` is the last result delivered for this object (None for a new object);
-    its ``state`` lets a corrector continue from where it stopped. ``generation`` grows
-    with each new request for the same ``object_id``; the worker uses it to drop stale
-    results.
+    ``object_id`` is the object's id; ``document`` names the annotation it belongs to (the
+    image path in the app; empty for one-off runs), so ``slot`` — the pair — identifies
+    the object across open images. ``previous`` is the last result delivered for this
+    object (None for a new object); its ``state`` lets a corrector continue from where it
+    stopped. ``generation`` grows with each new request in the same ``slot``; the worker
+    uses it to drop stale results.
     """
 
     image: ImageData
@@ -152,6 +154,16 @@ class Request:
     object_id: str = "0"
     generation: int = 0
     previous: MaskOutput | None = None
+    document: str = ""
+
+    @property
+    def slot(self) -> str:
+        return object_slot(self.object_id, self.document)
+
+
+def object_slot(object_id: str, document: str = "") -> str:
+    """``"<document>#<object id>"`` (just the object id without a document)."""
+    return f"{document}#{object_id}" if document else object_id
 
 
 @dataclass

@@ -215,17 +215,13 @@ class Controller(QObject):
         return False
 
     def _cancel(self, doc: Document, obj_id: str) -> None:
-        self.worker.cancel(self._key(doc, obj_id))
+        self.worker.cancel(obj_id, document=str(doc.image_path))
         self._pending.pop((id(doc), obj_id), None)
         if doc is self.doc:
             self.canvas.update_image_rect(self.canvas.overlay.set_preview(obj_id, None, (0, 0, 0)))
         self._refresh_points()
 
     # --- prompts -----------------------------------------------------------------------
-    @staticmethod
-    def _key(doc: Document, obj_id: str) -> str:
-        return f"{doc.image_path}#{obj_id}"
-
     def _submit(self, obj_id: str, prompt: Prompt, what: str) -> None:
         assert self.doc is not None and self.image is not None
         if self.inference_error is not None:
@@ -234,7 +230,8 @@ class Controller(QObject):
         doc = self.doc
         previous = doc.previous_output(obj_id) if what == "click" else None
         self._pending[(id(doc), obj_id)] = prompt
-        self.worker.submit(self.image, prompt, self._key(doc, obj_id), previous, Tag(doc, obj_id, prompt, what))
+        self.worker.submit(self.image, prompt, obj_id, previous, Tag(doc, obj_id, prompt, what),
+                           document=str(doc.image_path))
         self._refresh_points()
 
     def on_box(self, box: Box) -> None:
@@ -310,7 +307,7 @@ class Controller(QObject):
         self.result_shown.emit(result.provenance, False)
         self._refresh_points()
 
-    def on_failed(self, object_key: str, generation: int, message: str, tag: Tag | None) -> None:
+    def on_failed(self, object_id: str, generation: int, message: str, tag: Tag | None) -> None:
         if tag is not None:
             self._pending.pop((id(tag.doc), tag.obj_id), None)
             if tag.doc is self.doc:
