@@ -22,7 +22,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from dis_annotator.commands.eval_noc import (  # noqa: E402
+from dis_annotator.cli.eval_noc import (  # noqa: E402
     BASELINE,
     PIPELINE,
     PipelineSpec,

@@ -1,4 +1,4 @@
-"""JSON form of a document (format version 1), shared by the sidecar and ``Document.to_json``.
+"""JSON form of a document (format version 1), shared by the sidecar and :func:`document_json`.
 
 Masks are not inlined by this module's callers' choice: each object's ``"mask"`` entry is
 either ``{"rle": <COCO RLE>}`` or a sidecar file reference ``{"file": ..., "digest": ...}``;
@@ -123,6 +123,16 @@ def check_header(data: Any, where: str) -> None:
         raise SidecarError(
             f"{where}: format version {version} is newer than this program understands ({VERSION})"
         )
+
+
+def document_json(doc: Document, masks: str = "rle") -> dict[str, Any]:
+    """A self-contained JSON-able dict; masks as COCO RLE (``masks="rle"``) or omitted
+    (``masks="none"``). The sidecar uses :func:`document_to_json` with PNG mask files
+    instead. Inverse: :func:`document_from_json`."""
+    if masks not in ("rle", "none"):
+        raise ValueError("masks must be 'rle' or 'none'")
+    entries = {o.id: rle_entry(o.mask) for o in doc.objects} if masks == "rle" else {}
+    return document_to_json(doc, entries)
 
 
 def document_from_json(

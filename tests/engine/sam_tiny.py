@@ -28,6 +28,14 @@ TINY = SamConfig(
 )
 
 
+def sam_stage(sam, model_type: str = "vit_b", device: str = "cpu", **backbone_options):
+    """A SAM coarse stage on its own backbone (what the factory builds, minus Pi-SAM)."""
+    from dis_annotator.engine.sam_backbone import SamBackbone
+    from dis_annotator.engine.sam_stage import SamCoarseStage
+
+    return SamCoarseStage(SamBackbone(sam, model_type, device, **backbone_options))
+
+
 def tiny_sam(seed: int = 0):
     torch.manual_seed(seed)
     sam = build_sam(TINY)

@@ -14,17 +14,12 @@ from dis_annotator.engine.checkpoint import load_checkpoint, sha256_file
 from dis_annotator.engine.errors import WeightsError
 from dis_annotator.engine.weights import hashes, manifest
 from dis_annotator.engine.weights.manifest import ModelInfo
-from dis_annotator.engine.weights.paths import download_dir, search_dirs
+from dis_annotator.engine.weights.paths import download_dir, find_in_search_dirs, search_dirs
 
 
 def locate(name: str) -> Path | None:
     """Path of the installed file for ``name`` (first hit in the search order) or None."""
-    info = manifest.get(name)
-    for d in search_dirs():
-        p = d / info.file
-        if p.is_file():
-            return p
-    return None
+    return find_in_search_dirs((manifest.get(name).file,))
 
 
 def list_models() -> list[ModelInfo]:
@@ -90,22 +85,6 @@ def verify(name: str | None = None) -> list[VerifyResult]:
     return [
         check_file(e, e.path, use_record=False) for e in list_models() if e.path is not None
     ]
-
-
-def verified_path(name: str) -> tuple[Path, str] | None:
-    """``(path, sha256)`` of an installed, hash-checked file; None when not installed.
-
-    Raises WeightsError when the file's hash or size contradicts the manifest.
-    """
-    info = manifest.get(name)
-    path = locate(info.name)
-    if path is None:
-        return None
-    res = check_file(info, path) if info.sha256 else None
-    if res is not None and res.status != "ok":
-        raise WeightsError(f"{path.name}: refused, {res.detail} (re-download it)")
-    digest = res.sha256 if res is not None else hashes.file_sha256(path)
-    return path, str(digest)
 
 
 def _guess_name(path: Path) -> str:

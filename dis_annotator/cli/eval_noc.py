@@ -195,9 +195,13 @@ def target_line(p: Any, b: Any, start: str) -> str:
     return "  targets: " + "; ".join(parts)
 
 
+def _usage(message: str) -> int:
+    print(f"dis-annotator eval: {message}", file=sys.stderr)
+    return 2
+
+
 def run_noc(args: Any) -> int:
     """The ``eval --clicks K --data DIR`` entry for the images/ + masks/ layout."""
-    from dis_annotator.commands.eval import _usage
     from dis_annotator.engine.errors import WeightsError
     from dis_annotator.metrics.noc import find_benchmark_sets
     from dis_annotator.metrics.noc_report import TRAJECTORY_FIELDS, trajectory_rows

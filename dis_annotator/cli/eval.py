@@ -88,7 +88,7 @@ def run(args: argparse.Namespace) -> int:
         from dis_annotator.metrics.noc import find_benchmark_sets
 
         if find_benchmark_sets(args.data):
-            from dis_annotator.commands.eval_noc import run_noc
+            from dis_annotator.cli.eval_noc import run_noc
 
             return run_noc(args)
     checkpoints: list[int] | None = None
