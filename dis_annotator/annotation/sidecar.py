@@ -126,6 +126,18 @@ def _mismatch(data: dict[str, Any], width: int, height: int, key: str | None) ->
     return None
 
 
+def _mask_files(data: dict[str, Any]) -> list[str]:
+    """Mask file names a sidecar references (whatever else is wrong with it)."""
+    objects = data.get("objects")
+    out = []
+    for o in objects if isinstance(objects, list) else []:
+        entry = o.get("mask") if isinstance(o, dict) else None
+        name = entry.get("file") if isinstance(entry, dict) else None
+        if isinstance(name, str) and name:
+            out.append(Path(name).name)
+    return out
+
+
 def _object_file_ids(data: dict[str, Any]) -> set[str]:
     """File ids of the objects a sidecar names (whatever else is wrong with it)."""
     objects = data.get("objects")
@@ -243,7 +255,7 @@ class PendingSave:
         why = _mismatch(data, self.width, self.height, self.image_key)
         if why is not None:
             return "mismatched", why, ids
-        if jp in known_clean:
+        if jp in known_clean and all((jp.parent / f).is_file() for f in _mask_files(data)):
             return "clean", "", ids
         # Not read cleanly by us nor written by us: verify it, masks included.
         try:
@@ -442,6 +454,7 @@ def read_sidecar(
     try:
         got = _read_json(jp)
     except SidecarError as exc:
+        known_clean.forget(jp)
         return SidecarLoad(Document(path, width, height, image_key), [str(exc)])
     if got is None:
         return None
@@ -459,7 +472,9 @@ def read_sidecar(
     if image_key and not doc.image_key:
         doc.image_key = image_key
     doc.mark_saved()
-    if not parsed.problems:
+    if parsed.problems:
+        known_clean.forget(jp)  # the next save must back it up, whoever wrote it last
+    else:
         known_clean.remember(jp, st)
     return SidecarLoad(doc, parsed.problems)
 
