@@ -67,25 +67,36 @@ def state_dict_of(obj: Any) -> dict[str, Any]:
     return sd
 
 
-def load_into(module: Any, state_dict: Mapping[str, Any], what: str) -> None:
-    """``load_state_dict(strict=True)`` with a one-line report of wrong keys or shapes."""
+def check_state_dict(module: Any, state_dict: Mapping[str, Any], what: str) -> None:
+    """Raise a one-line :class:`WeightsError` unless ``state_dict`` has exactly the keys,
+    tensor values and shapes of ``module`` (which may live on the ``meta`` device)."""
+    import torch
+
     own = module.state_dict()
     missing = [k for k in own if k not in state_dict]
     unexpected = [k for k in state_dict if k not in own]
+    not_tensor = [str(k) for k in state_dict if k in own and not isinstance(state_dict[k], torch.Tensor)]
     wrong = [
         f"{k} {tuple(state_dict[k].shape)}≠{tuple(v.shape)}"
         for k, v in own.items()
-        if k in state_dict and hasattr(state_dict[k], "shape") and state_dict[k].shape != v.shape
+        if isinstance(state_dict.get(k), torch.Tensor) and state_dict[k].shape != v.shape
     ]
-    if missing or unexpected or wrong:
+    if missing or unexpected or wrong or not_tensor:
         parts = []
         if missing:
             parts.append(f"{len(missing)} missing keys (e.g. {missing[0]})")
         if unexpected:
-            parts.append(f"{len(unexpected)} unexpected keys (e.g. {unexpected[0]})")
+            parts.append(f"{len(unexpected)} unexpected keys (e.g. {str(unexpected[0])[:80]})")
         if wrong:
             parts.append(f"{len(wrong)} wrong shapes (e.g. {wrong[0]})")
+        if not_tensor:
+            parts.append(f"{len(not_tensor)} values that are not tensors (e.g. {not_tensor[0]})")
         raise WeightsError(f"{what}: not a matching checkpoint: " + "; ".join(parts))
+
+
+def load_into(module: Any, state_dict: Mapping[str, Any], what: str) -> None:
+    """``load_state_dict(strict=True)`` with a one-line report of wrong keys or shapes."""
+    check_state_dict(module, state_dict, what)
     module.load_state_dict(state_dict, strict=True)
 
 
