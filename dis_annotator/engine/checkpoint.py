@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import io
 import os
+import warnings
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -43,7 +44,9 @@ def load_checkpoint(path: str | os.PathLike[str], map_location: str = "cpu") -> 
     if not p.is_file():
         raise WeightsError(f"{p}: checkpoint not found")
     try:
-        return torch.load(p, map_location=map_location, weights_only=True)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # e.g. "pickle protocol N": we report one line
+            return torch.load(p, map_location=map_location, weights_only=True)
     except pickle.UnpicklingError as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else "unpickling failed"
         raise WeightsError(
@@ -67,6 +70,12 @@ def state_dict_of(obj: Any) -> dict[str, Any]:
     return sd
 
 
+def _shown(key: Any) -> str:
+    """A key as one short printable piece (a key may hold a newline)."""
+    text = str(key)
+    return text if text.isprintable() and len(text) <= 80 else repr(text)[:80]
+
+
 def check_state_dict(module: Any, state_dict: Mapping[str, Any], what: str) -> None:
     """Raise a one-line :class:`WeightsError` unless ``state_dict`` has exactly the keys,
     tensor values and shapes of ``module`` (which may live on the ``meta`` device)."""
@@ -75,7 +84,7 @@ def check_state_dict(module: Any, state_dict: Mapping[str, Any], what: str) -> N
     own = module.state_dict()
     missing = [k for k in own if k not in state_dict]
     unexpected = [k for k in state_dict if k not in own]
-    not_tensor = [str(k) for k in state_dict if k in own and not isinstance(state_dict[k], torch.Tensor)]
+    not_tensor = [_shown(k) for k in state_dict if k in own and not isinstance(state_dict[k], torch.Tensor)]
     wrong = [
         f"{k} {tuple(state_dict[k].shape)}≠{tuple(v.shape)}"
         for k, v in own.items()
@@ -86,7 +95,7 @@ def check_state_dict(module: Any, state_dict: Mapping[str, Any], what: str) -> N
         if missing:
             parts.append(f"{len(missing)} missing keys (e.g. {missing[0]})")
         if unexpected:
-            parts.append(f"{len(unexpected)} unexpected keys (e.g. {str(unexpected[0])[:80]})")
+            parts.append(f"{len(unexpected)} unexpected keys (e.g. {_shown(unexpected[0])})")
         if wrong:
             parts.append(f"{len(wrong)} wrong shapes (e.g. {wrong[0]})")
         if not_tensor:
