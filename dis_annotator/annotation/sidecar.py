@@ -67,7 +67,8 @@ def sidecar_path(image_path: str | os.PathLike[str]) -> Path:
 def _file_id(obj_id: str) -> str:
     if _SAFE_ID.match(obj_id):
         return obj_id
-    return "x" + mask_digest(np.frombuffer(obj_id.encode(), dtype=np.uint8)[None, :] > 0)[:12]
+    raw = obj_id.encode("utf-8", "surrogatepass")  # JSON allows lone surrogates in ids
+    return "x" + mask_digest(np.frombuffer(raw, dtype=np.uint8)[None, :] > 0)[:12]
 
 
 def mask_file_name(image_name: str, obj_id: str, digest: str) -> str:
@@ -303,19 +304,20 @@ class PendingSave:
         names = [e.name for e in os.scandir(folder)]  # one listing for all three jobs
         pattern = _mask_file_pattern(self.image_path.name)
         keep = {e["file"] for e in entries.values()}
-        keep |= files_kept_by_backups(
+        kept = files_kept_by_backups(
             folder, jp.name, _mask_file_name_pattern(self.image_path.name), names
         )
         ours = old_ids | {_file_id(i.record.id) for i in self.items}
-        ours -= {_file_id(k[3:]) for k in keep if k.startswith("id:")}  # a backup's objects
-        if "*" not in keep:
-            for name in names:
-                m = pattern.match(name)
-                if m and m.group(1) in ours and name not in keep:
-                    try:
-                        (folder / name).unlink()
-                    except OSError:
-                        pass  # a leftover file costs disk only; never fail a save for it
+        for name in names:
+            m = pattern.match(name)
+            if not m or m.group(1) not in ours or name in keep:
+                continue
+            try:
+                if kept.keeps(name, m.group(1), (folder / name).stat().st_mtime, _file_id):
+                    continue
+                (folder / name).unlink()
+            except OSError:
+                pass  # a leftover file costs disk only; never fail a save for it
         if any(n.endswith(".tmp") for n in names):
             remove_stale_temps(folder)  # left by a killed earlier save
         return jp

@@ -4,8 +4,8 @@
   ``<image name>.<why>-<UTC time to the microsecond>[-n].json`` before the first save
   overwrites it. The name is created exclusively, so two backups never overwrite each
   other, however close together.
-- Mask files named in any backup of an image, and those of any object id a backup
-  mentions, are never deleted by that image's saves.
+- Mask files named in any backup of an image, and the files that existed when it was
+  made of any object id it mentions, are never deleted by that image's saves.
 - A sidecar this process read without problems, or wrote, is remembered by its file
   identity, so a save does not re-verify it; any other existing sidecar is verified
   (and backed up when damaged) before it is replaced.
@@ -17,6 +17,8 @@ import os
 import re
 import threading
 import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 _MAX_BACKUP_BYTES = 64 << 20  # a bigger "backup" is not one of ours: do not scan it
@@ -71,14 +73,13 @@ class _Referenced:
             hit = self._cache.get(key)
         if hit is not None and hit[0] == ident:
             return hit[1]
-        found: frozenset[str] = frozenset()
-        if st.st_size <= _MAX_BACKUP_BYTES:
-            try:
-                text = backup.read_text(encoding="utf-8", errors="replace")
-            except OSError:
-                # unreadable now: protect everything of this image rather than guess
-                return frozenset({"*"})
-            found = frozenset(_mentioned(text, mask_name))
+        if st.st_size > _MAX_BACKUP_BYTES:
+            return frozenset({"*"})  # not scanned: protect everything rather than guess
+        try:
+            text = backup.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            return frozenset({"*"})
+        found = frozenset(_mentioned(text, mask_name))
         with self._lock:
             self._cache[key] = (ident, found)
         return found
@@ -127,24 +128,58 @@ def _mentioned(text: str, mask_name: re.Pattern[str]) -> set[str]:
     return found
 
 
+@dataclass
+class Kept:
+    """What the backups of one image protect from deletion."""
+
+    names: set[str] = field(default_factory=set)  # mask files a backup names
+    # object id -> mtime of the newest backup mentioning it: that object's mask files
+    # older than the backup are kept (a backup whose mask entry is junk still has them)
+    ids: dict[str, float] = field(default_factory=dict)
+    everything: bool = False  # a backup could not be read: keep every file of the image
+
+    def keeps(self, name: str, file_id: str, mtime: float, id_of: Callable[[str], str]) -> bool:
+        if self.everything or name in self.names:
+            return True
+        for oid, stamp in self.ids.items():
+            # same clock, same granularity: a file written before the backup is not newer
+            if id_of(oid) == file_id and mtime <= stamp:
+                return True
+        return False
+
+
 def files_kept_by_backups(
     folder: Path, json_name: str, mask_name: re.Pattern[str], names: list[str] | None = None
-) -> set[str]:
-    """Names of mask files referenced by any backup of ``json_name`` in ``folder``, and
-    ``"id:<object id>"`` for each object id one mentions (``names``: the folder's
-    listing, when the caller has one); ``{"*"}`` when a backup could not be read (then
-    keep every file of the image)."""
+) -> Kept:
+    """What the backups of ``json_name`` in ``folder`` protect (``names``: the folder's
+    listing, when the caller has one). Mask files are immutable once written, so "older
+    than the backup" means "existed when it was made": later versions of the same object
+    are not held back."""
+    kept = Kept()
     backups = backup_name_pattern(json_name)
-    keep: set[str] = set()
     if names is None:
         try:
             names = [e.name for e in os.scandir(folder)]
         except OSError:
-            return {"*"}
+            kept.everything = True
+            return kept
     for name in names:
-        if backups.match(name):
-            keep |= _referenced.names(folder / name, mask_name)
-    return keep
+        if not backups.match(name):
+            continue
+        path = folder / name
+        found = _referenced.names(path, mask_name)
+        try:
+            stamp = path.stat().st_mtime
+        except OSError:
+            continue
+        if "*" in found:
+            kept.everything = True
+        for item in found:
+            if item.startswith("id:"):
+                kept.ids[item[3:]] = max(stamp, kept.ids.get(item[3:], 0.0))
+            else:
+                kept.names.add(item)
+    return kept
 
 
 class KnownClean:

@@ -38,10 +38,15 @@ def _finite(v: Any) -> float:
     return f
 
 
+def _valid_text(text: str) -> str:
+    """``text`` with lone surrogates (valid in JSON, unprintable anywhere) replaced."""
+    return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+
+
 def parse_label(raw: Any) -> str:
     if not isinstance(raw, str):
         raise TypeError(f"expected text, got {type(raw).__name__}")
-    return raw
+    return _valid_text(raw)
 
 
 def parse_color(raw: Any) -> tuple[int, int, int]:
@@ -105,6 +110,15 @@ def parse_provenance(raw: Any) -> dict[str, Any]:
         raise TypeError(f"expected an object, got {type(raw).__name__}")
     if _depth(raw, MAX_PROVENANCE_DEPTH) > MAX_PROVENANCE_DEPTH:
         raise ValueError(f"nested deeper than {MAX_PROVENANCE_DEPTH} levels")
+    # the parts the app shows (objects panel, status bar) must have their shapes
+    stages = raw.get("stages", [])
+    if not isinstance(stages, list) or not all(isinstance(st, dict) for st in stages):
+        raise ValueError("'stages' must be a list of objects")
+    for st in stages:
+        if not isinstance(st.get("name", ""), str):
+            raise ValueError("a stage name must be text")
+        _finite(st.get("ms", 0.0))
+    _finite(raw.get("total_ms", 0.0))
     return dict(raw)
 
 
@@ -170,6 +184,8 @@ def _object_id(raw: dict[str, Any], taken: set[str]) -> tuple[str, str | None]:
     if isinstance(oid, bool) or not isinstance(oid, (str, int)) or str(oid) == "":
         return new_object_id(), "id missing or unusable; given a new id"
     oid = str(oid)
+    if _valid_text(oid) != oid:
+        return new_object_id(), "id is not valid text; given a new id"
     if oid in taken:
         return new_object_id(), f"duplicate id {oid[:64]!r}; given a new id"
     return oid, None

@@ -60,6 +60,8 @@ def load_checkpoint(path: str | os.PathLike[str], map_location: str = "cpu") -> 
 def state_dict_of(obj: Any) -> dict[str, Any]:
     """The tensor state dict of a bare state dict or of our checkpoint format."""
     if isinstance(obj, Mapping) and obj.get("format") == FORMAT:
+        if "state_dict" not in obj:
+            raise WeightsError(f"a {FORMAT} checkpoint without a state_dict")
         obj = obj["state_dict"]
     if not isinstance(obj, Mapping):
         raise WeightsError(f"checkpoint holds a {type(obj).__name__}, not a state dict")

@@ -188,3 +188,41 @@ def test_backups_protect_masks_of_non_ascii_image_names(tmp_path: Path) -> None:
         hist.push(SetMask(o.id, blob(load.doc.shape, 30, 30, 3)))  # every mask replaced
     save_sidecar(load.doc)
     assert old <= mask_files(jp.parent)
+
+
+def test_a_save_sweeps_temp_files_a_killed_save_left(image_file: Path) -> None:
+    import os
+    import subprocess
+    import sys
+    import time
+
+    doc, h = three_objects(image_file)
+    folder = sidecar_path(image_file).parent
+    proc = subprocess.Popen([sys.executable, "-c", "pass"])
+    proc.wait()
+    stale = folder / f".photo.png.json.{proc.pid}-abcd1234.tmp"
+    stale.write_text("{half")
+    os.utime(stale, (time.time() - 600,) * 2)
+    h.push(PaintMask(doc.ids()[0], stroke_mask(doc.shape, [(3, 3)], 2), True))
+    save_sidecar(doc)
+    assert not stale.exists()
+    assert not [p for p in folder.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_backups_do_not_hold_back_later_versions_of_an_object(image_file: Path) -> None:
+    doc, _ = three_objects(image_file)
+    jp = sidecar_path(image_file)
+    folder = jp.parent
+    data = json.loads(jp.read_text())
+    data["objects"][1]["mask"] = ["junk"]  # tree's file is named by no JSON any more
+    jp.write_text(json.dumps(data))
+    at_backup = mask_files(folder)
+    load = read_sidecar(image_file)
+    h = History(load.doc)
+    sun = load.doc.objects[0].id
+    for i in range(4):  # four saves, each with a new version of "sun"
+        h.push(PaintMask(sun, stroke_mask(load.doc.shape, [(2, 5 + 3 * i)], 1), True))
+        save_sidecar(load.doc)
+    now = mask_files(folder)
+    assert at_backup <= now  # everything the backup may need is still there …
+    assert len(now - at_backup) == 1  # … but only the latest version of "sun" was added

@@ -193,3 +193,12 @@ def test_ctrl_c_during_download_leaves_no_empty_temp_file(env, tmp_path, after_s
     left = {p.name: p.stat().st_size for p in env.iterdir()}
     assert all(size > 0 for size in left.values()), left  # no empty temp or .part
     assert set(left) <= {"dis_sam.pth.part"}  # only the resumable partial download
+
+
+def test_our_format_without_a_state_dict_is_refused_in_one_line(env, tmp_path, capsys):
+    # found by tests/fuzz: a flipped byte renamed "state_dict" and import raised KeyError
+    p = tmp_path / "odd.pth"
+    torch.save({"format": "dis-annotator/1", "kind": "is5net", "config": {}, "rtate_dict": {}}, p)
+    assert main(["models", "import", str(p), "--name", "is5net"]) == 1
+    assert "state_dict" in one_line_error(capsys)
+    assert list(env.iterdir()) == []

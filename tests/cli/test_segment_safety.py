@@ -222,3 +222,38 @@ def test_corrupt_existing_output_is_recomputed_with_a_note(tmp_path, capsys):
     assert (out / "a.png").read_bytes() == good
     assert (out / "b.png").stat().st_mtime_ns == stamp_b  # intact: still skipped
     assert len(json.loads(coco.read_text())["images"]) == 2
+
+
+# --- cases 9 and 10 end to end ------------------------------------------------------------
+def _dead_pid() -> int:
+    import subprocess
+    import sys
+
+    proc = subprocess.Popen([sys.executable, "-c", "pass"])
+    proc.wait()
+    return proc.pid
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX permission bits")
+def test_outputs_get_plain_modes_and_a_later_run_sweeps_stale_temps(tmp_path, capsys):
+    import time
+
+    picture(tmp_path / "in" / "a.png")
+    out = tmp_path / "o"
+    out.mkdir()
+    stale = out / f".a_cutout.png.{_dead_pid()}-abcd1234.tmp"  # a killed earlier run's
+    stale.write_bytes(b"x" * 1000)
+    os.utime(stale, (time.time() - 600,) * 2)
+    unrelated = out / f".notes.txt.{_dead_pid()}-abcd1234.tmp"  # not an output of this run
+    unrelated.write_bytes(b"x")
+    os.utime(unrelated, (time.time() - 600,) * 2)
+    old = os.umask(0o022)
+    try:
+        rc = segment(tmp_path / "in", "--boxes", boxes(tmp_path, {"a.png": [BOX]}), "--out", out,
+                     "--cutout", "--coco", tmp_path / "coco.json")
+    finally:
+        os.umask(old)
+    assert rc == 0
+    assert not stale.exists() and unrelated.exists()
+    for p in (out / "a.png", out / "a_cutout.png", tmp_path / "coco.json"):
+        assert stat.S_IMODE(p.stat().st_mode) == 0o644, p

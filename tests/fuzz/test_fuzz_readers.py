@@ -7,13 +7,14 @@ KeyError, RecursionError, OverflowError, struct.error, … from deep inside.
 
 from __future__ import annotations
 
+import functools
 import io
 import json
 import math
+import tempfile
 from pathlib import Path
 
 import numpy as np
-import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 from PIL import Image
@@ -30,7 +31,7 @@ def _image_seeds() -> list[bytes]:
                           ("JPEG", "RGB", {"exif": b"Exif\x00\x00MM\x00*\x00\x00\x00\x08\x00\x01\x01\x12\x00\x03\x00\x00\x00\x01\x00\x06\x00\x00\x00\x00"}),
                           ("TIFF", "CMYK", {}), ("GIF", "P", {}), ("BMP", "RGB", {}), ("WEBP", "RGB", {})]:
         img = Image.fromarray(rgb)
-        img = img.convert(mode) if mode != "I;16" else Image.fromarray((rgb[..., 0].astype(np.uint16) * 257))
+        img = img.convert(mode) if mode != "I;16" else Image.fromarray(rgb[..., 0].astype(np.uint16) * 257)
         buf = io.BytesIO()
         img.save(buf, fmt, **kw)
         seeds.append(buf.getvalue())
@@ -101,12 +102,14 @@ def test_box_file_reader(tmp_path_factory, text: str) -> None:
 
 
 # --- sidecars ------------------------------------------------------------------------------
-@pytest.fixture(scope="module")
-def sidecar_seed(tmp_path_factory):
+@functools.lru_cache(maxsize=1)
+def sidecar_seed():
+    """(image bytes, sidecar JSON, mask files): a module-level cache rather than a fixture,
+    so a failing example prints only its edits."""
     from dis_annotator.annotation import AddObject, Document, History, SetMask, save_sidecar
     from dis_annotator.annotation import sidecar_path as path_of
 
-    folder = tmp_path_factory.mktemp("seed")
+    folder = Path(tempfile.mkdtemp(prefix="fuzz-seed-"))
     image = folder / "img.png"
     Image.fromarray(np.zeros((24, 32, 3), np.uint8)).save(image)
     doc = Document(image, 32, 24)
@@ -146,11 +149,13 @@ def sidecar_edits(draw):
 
 @FUZZ
 @given(edits=st.lists(sidecar_edits(), min_size=1, max_size=3))
-def test_sidecar_reader_and_the_save_after_it(tmp_path_factory, sidecar_seed, edits) -> None:
+@example(edits=[("object-field", (0, "id", "\ud800")), ("object-field", (1, "label", "\udfff"))])
+@example(edits=[("object-field", (1, "id", 7)), ("object-field", (2, "id", "7"))])
+def test_sidecar_reader_and_the_save_after_it(tmp_path_factory, edits) -> None:
     from dis_annotator.annotation import SidecarError, SidecarMismatch, load_sidecar, save_sidecar
     from dis_annotator.annotation.sidecar import read_sidecar, sidecar_path, sidecar_status
 
-    image_bytes, seed, files = sidecar_seed
+    image_bytes, seed, files = sidecar_seed()
     folder = tmp_path_factory.mktemp("sc")
     image = folder / "img.png"
     image.write_bytes(image_bytes)
@@ -209,13 +214,13 @@ def test_sidecar_reader_and_the_save_after_it(tmp_path_factory, sidecar_seed, ed
 
 
 # --- checkpoints ------------------------------------------------------------------------
-@pytest.fixture(scope="module")
-def checkpoint_seeds(tmp_path_factory):
+@functools.lru_cache(maxsize=1)
+def checkpoint_seeds() -> list[bytes]:
     import torch
 
     from dis_annotator.engine.checkpoint import save_checkpoint
 
-    d = tmp_path_factory.mktemp("ck")
+    d = Path(tempfile.mkdtemp(prefix="fuzz-ckpt-"))
     save_checkpoint(d / "ours.pth", "is5net", {"a.weight": torch.ones(2, 3), "b": torch.zeros(4)},
                     config={"width": 0.125})
     torch.save({"conv_in.weight": torch.zeros(4, 5, 3, 3)}, d / "bare.pth")
@@ -226,12 +231,12 @@ def checkpoint_seeds(tmp_path_factory):
 
 @FUZZ
 @given(data=st.data())
-def test_checkpoint_reader(tmp_path_factory, checkpoint_seeds, data) -> None:
+def test_checkpoint_reader(tmp_path_factory, data) -> None:
     from dis_annotator.engine.errors import WeightsError
     from dis_annotator.engine.weights.manifest import ModelInfo
     from dis_annotator.engine.weights.registry import check_file
 
-    blob = data.draw(mutated(checkpoint_seeds) | st.binary(max_size=200))
+    blob = data.draw(mutated(checkpoint_seeds()) | st.binary(max_size=200), label="checkpoint bytes")
     p = tmp_path_factory.mktemp("ckf") / "w.pth"
     p.write_bytes(blob)
     for kind in ("is5net", "isnet", "pisam", "sam"):
