@@ -8,6 +8,7 @@ both carry ``area`` and ``bbox`` so listings never need to decode a mask.
 from __future__ import annotations
 
 import hashlib
+import math
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -73,9 +74,11 @@ def _jsonable(value: Any) -> Any:
     if isinstance(value, (list, tuple)):
         return [_jsonable(v) for v in value]
     if isinstance(value, np.generic):
-        return value.item()
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None  # JSON has no NaN/inf; a save must never fail on a diagnostic value
     if isinstance(value, np.ndarray):
-        return value.tolist()
+        return _jsonable(value.tolist())
     if isinstance(value, Path):
         return str(value)
     if value is None or isinstance(value, (bool, int, float, str)):
@@ -126,9 +129,14 @@ def check_header(data: Any, where: str) -> None:
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise SidecarError(f"{where}: not a dis-annotator sidecar")
     version = data.get("version")
-    if isinstance(version, bool) or not isinstance(version, int) or version > VERSION:
+    if isinstance(version, bool) or not isinstance(version, int):
+        shown = repr(version)
+        shown = shown if len(shown) <= 40 else shown[:37] + "..."
+        raise SidecarError(f"{where}: format version {shown} is not a whole number")
+    if version > VERSION:
+        shown = str(version) if version < 10**12 else "(huge)"
         raise SidecarError(
-            f"{where}: format version {version} is newer than this program understands ({VERSION})"
+            f"{where}: format version {shown} is newer than this program understands ({VERSION})"
         )
 
 

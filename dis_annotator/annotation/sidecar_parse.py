@@ -88,14 +88,15 @@ def parse_prompt(raw: Any) -> Prompt:
 
 
 def _depth(value: Any, limit: int) -> int:
-    """Nesting depth of ``value``, iteratively (never a RecursionError), capped at limit+1."""
+    """Nesting depth of ``value``, iteratively (never a RecursionError), capped at limit+1;
+    ``limit + 1`` also when it holds a non-finite number (the writer could not save it)."""
     stack = [(value, 1)]
     deepest = 0
     while stack:
         v, d = stack.pop()
         deepest = max(deepest, d)
-        if deepest > limit:
-            return deepest
+        if deepest > limit or (isinstance(v, float) and not math.isfinite(v)):
+            return limit + 1
         if isinstance(v, dict):
             stack.extend((x, d + 1) for x in v.values())
         elif isinstance(v, list):
@@ -109,7 +110,7 @@ def parse_provenance(raw: Any) -> dict[str, Any]:
     if not isinstance(raw, dict):
         raise TypeError(f"expected an object, got {type(raw).__name__}")
     if _depth(raw, MAX_PROVENANCE_DEPTH) > MAX_PROVENANCE_DEPTH:
-        raise ValueError(f"nested deeper than {MAX_PROVENANCE_DEPTH} levels")
+        raise ValueError(f"nested deeper than {MAX_PROVENANCE_DEPTH} levels, or not finite")
     # the parts the app shows (objects panel, status bar) must have their shapes
     stages = raw.get("stages", [])
     if not isinstance(stages, list) or not all(isinstance(st, dict) for st in stages):

@@ -226,3 +226,22 @@ def test_backups_do_not_hold_back_later_versions_of_an_object(image_file: Path) 
     now = mask_files(folder)
     assert at_backup <= now  # everything the backup may need is still there …
     assert len(now - at_backup) == 1  # … but only the latest version of "sun" was added
+
+
+def test_non_finite_provenance_never_fails_a_save(image_file: Path) -> None:
+    # found by tests/fuzz: "Infinity" in a sidecar loaded, then every autosave failed
+    doc = Document(image_file, 64, 48)
+    h = History(doc)
+    r = doc.new_object()
+    h.push(AddObject(r))
+    h.push(SetMask(r.id, blob(doc.shape, 20, 20, 5),
+                   provenance={"score": float("nan"), "curve": np.array([1.0, np.inf])}))
+    save_sidecar(doc)
+    back = read_sidecar(image_file)
+    assert back.problems == []
+    assert back.doc.objects[0].provenance == {"score": None, "curve": [1.0, None]}
+    jp = sidecar_path(image_file)
+    jp.write_text(jp.read_text().replace('"score": null', '"score": Infinity'))
+    load = read_sidecar(image_file)
+    assert any("provenance" in p for p in load.problems)
+    save_sidecar(load.doc)
