@@ -3,7 +3,7 @@
 A file without a published hash is accepted (``models import``, ``models verify``) only
 when its tensors have exactly the keys and shapes of the network the stage builds for
 that model: the network is built on PyTorch's ``meta`` device (shapes, no memory, no
-weights initialised), so the check costs milliseconds even for SAM ViT-H.
+weights initialised), a fraction of a second even for SAM ViT-H.
 """
 
 from __future__ import annotations
