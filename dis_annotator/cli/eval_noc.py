@@ -2,7 +2,7 @@
 
 Runs the standard NoC protocol (``metrics/noc.py``) for the project's pipeline and,
 with ``--baseline``, for plain OpenCV GrabCut given the same clicks, and prints them
-side by side per set. Lives in ``commands/`` because it joins the engine and the
+side by side per set. Lives in ``cli/`` because it joins the engine and the
 metrics (docs/adr/0012, 0100).
 """
 

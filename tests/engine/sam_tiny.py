@@ -126,3 +126,14 @@ def reference_predict(
         )
         logits = sam.postprocess_masks(low, (nh, nw), (h, w))
     return logits[0].numpy(), iou[0].numpy(), low[0].numpy()
+
+
+def tiny_refiner(path: Path, seed: int = 0, width: float = 0.125) -> Path:
+    """A narrow random-weight IS5Net refiner checkpoint (our format): what ``models import``
+    accepts for ``is5net`` / ``dis_sam``."""
+    from dis_annotator.nets.isnet import ISNetDIS
+
+    torch.manual_seed(seed)
+    net = ISNetDIS(in_ch=5, width=width)
+    save_checkpoint(path, "is5net", net.state_dict(), config={"in_ch": 5, "width": width, "size": 64})
+    return path

@@ -5,7 +5,6 @@ from __future__ import annotations
 import pickle
 from pathlib import Path
 
-import numpy as np
 import pytest
 import torch
 
@@ -16,7 +15,7 @@ from dis_annotator.engine.sam_stage import SamCoarseStage
 from dis_annotator.engine.types import Box, ImageData, Prompt
 from dis_annotator.engine.weights import manifest, paths
 from dis_annotator.engine.weights.manifest import ModelInfo
-from tests.engine.sam_tiny import TINY, make_image, save_tiny, tiny_sam
+from tests.engine.sam_tiny import TINY, make_image, save_tiny, tiny_refiner, tiny_sam
 
 
 @pytest.fixture()
@@ -128,8 +127,10 @@ def test_import_refuses_a_wrong_hash(dirs, monkeypatch, tiny_file):
     assert not any(dirs["env"].iterdir())
 
 
-def test_unpublished_hash_is_reported_unverified(dirs, tiny_file):
-    target = weights.import_model(tiny_file, "dis_sam")  # sha256 null in the manifest
+def test_unpublished_hash_is_reported_unverified(dirs, tiny_file, tmp_path):
+    with pytest.raises(WeightsError, match="not a matching checkpoint|not is5net"):
+        weights.import_model(tiny_file, "dis_sam")  # a SAM file is no refiner
+    target = weights.import_model(tiny_refiner(tmp_path / "r.pth"), "dis_sam")  # sha256 null
     res = weights.verify("dis_sam")[0]
     assert res.status == "unverified" and res.usable and res.path == target
     target.write_bytes(target.read_bytes()[:1000])
@@ -184,17 +185,19 @@ def test_wrong_keys_and_shapes_refused_in_one_line(tmp_path):
 
 
 def test_import_guesses_the_name(dirs, tmp_path):
-    p = tmp_path / "my_refiner.pth"
-    save_checkpoint(p, "is5net", {"w": torch.arange(3.0)})
+    p = tiny_refiner(tmp_path / "my_refiner.pth")
     assert weights.import_model(p) == dirs["env"] / "is5net.pth"
     q = tmp_path / "random.pth"
     torch.save({"w": torch.zeros(2)}, q)
     with pytest.raises(WeightsError, match="--name"):
         weights.import_model(q)
-    assert np.array_equal(
-        torch.load(dirs["env"] / "is5net.pth", weights_only=True)["state_dict"]["w"].numpy(),
-        [0.0, 1.0, 2.0],
-    )
+    bad = tmp_path / "bad_refiner.pth"
+    save_checkpoint(bad, "is5net", {"w": torch.arange(3.0)})  # our format, wrong tensors
+    with pytest.raises(WeightsError, match="missing keys"):
+        weights.import_model(bad)
+    got = torch.load(dirs["env"] / "is5net.pth", weights_only=True)["state_dict"]
+    want = torch.load(p, weights_only=True)["state_dict"]
+    assert got.keys() == want.keys() and all(torch.equal(got[k], want[k]) for k in want)
 
 
 def test_load_default_prefers_vit_b_unless_told(dirs, monkeypatch, tiny_file):

@@ -15,6 +15,7 @@ from dis_annotator.engine.errors import WeightsError
 from dis_annotator.engine.weights import hashes, manifest
 from dis_annotator.engine.weights.manifest import ModelInfo
 from dis_annotator.engine.weights.paths import download_dir, find_in_search_dirs, search_dirs
+from dis_annotator.engine.weights.validate import validate_checkpoint
 
 
 def locate(name: str) -> Path | None:
@@ -29,7 +30,8 @@ def list_models() -> list[ModelInfo]:
 
 @dataclass(frozen=True)
 class VerifyResult:
-    """``status``: ok | unverified | mismatch | missing | unreadable."""
+    """``status``: ok | unverified | mismatch | missing | unreadable | unusable (loads,
+    but not into the network of its model: wrong keys, shapes or contents)."""
 
     name: str
     status: str
@@ -65,12 +67,16 @@ def check_file(info: ModelInfo, path: Path, use_record: bool = True) -> VerifyRe
             )
         return VerifyResult(info.name, "ok", path, "SHA-256 matches the manifest", digest)
     try:
-        load_checkpoint(path)
+        obj = load_checkpoint(path)
     except WeightsError as exc:
         return VerifyResult(info.name, "unreadable", path, str(exc), digest)
+    try:
+        validate_checkpoint(info, obj, path.name)
+    except WeightsError as exc:
+        return VerifyResult(info.name, "unusable", path, str(exc), digest)
     return VerifyResult(
         info.name, "unverified", path,
-        f"no published SHA-256; loads as plain tensors; sha256 {digest[:12]}…", digest,
+        f"no published SHA-256; loads as {info.kind}; sha256 {digest[:12]}…", digest,
     )
 
 
@@ -122,7 +128,8 @@ def import_model(path: str | Path, name: str | None = None) -> Path:
     info = manifest.get(name) if name else manifest.get(_guess_name(src))
     res = check_file(info, src, use_record=False)
     if not res.usable:
-        raise WeightsError(f"{src.name}: refused for {info.name}: {res.status}, {res.detail}")
+        detail = res.detail.removeprefix(f"{src.name}: ")
+        raise WeightsError(f"{src.name}: refused for {info.name}: {res.status}, {detail}")
     target = download_dir() / info.file
     if target.exists() and hashes.same_file(src, target):
         return target
