@@ -35,6 +35,7 @@ import cv2  # noqa: E402
 import torch  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
 
+from dis_annotator.engine.sam_backbone import CropPolicy, SamBackbone  # noqa: E402
 from dis_annotator.engine.sam_embedding import SamEmbedding  # noqa: E402
 from dis_annotator.engine.sam_model import PRESETS, SamConfig, build_sam  # noqa: E402
 from dis_annotator.engine.sam_stage import SamCoarseStage  # noqa: E402
@@ -73,7 +74,8 @@ def measure(
     name: str, sam, h: int, w: int, repeats: int, bf16: bool, prompt_only: bool = False
 ) -> dict[str, float]:
     """Prints one block for this model and image size; returns wall medians in ms."""
-    stage = SamCoarseStage(sam, name, "cpu", cpu_bf16=bf16)
+    backbone = SamBackbone(sam, name, "cpu", cpu_bf16=bf16)
+    stage = SamCoarseStage(backbone)
     arr = textured(h, w, seed=1)
     image = ImageData(arr)
     hash_ms = timed(lambda: image.key, 1)  # content hash, once per image (then cached)
@@ -81,13 +83,13 @@ def measure(
     if prompt_only:  # a random embedding in the cache: prompt latency without an encode
         torch.manual_seed(1)
         dim = sam.prompt_encoder.embed_dim
-        stage.cache.put((image.key, None), SamEmbedding(
+        backbone.cache.put((image.key, None), SamEmbedding(
             torch.randn(1, dim, 64, 64), None, (h, w), preprocess_shape(h, w, 1024)))
     for _ in range(0 if prompt_only else (2 if name != "tiny" else repeats)):
-        stage.cache.clear()
-        enc += timed(lambda: stage.embedding(image), 1)
-    hit = timed(lambda: stage.embedding(image), 50)
-    emb = stage.embedding(image)
+        backbone.cache.clear()
+        enc += timed(lambda: backbone.embedding(image), 1)
+    hit = timed(lambda: backbone.embedding(image), 50)
+    emb = backbone.embedding(image)
     box = Box(w * 0.3, h * 0.3, w * 0.6, h * 0.55)
     box_in = emb.box_to_input_frame(np.array(box.as_tuple()))
     first = stage.predict(image, Prompt(box=box), None)
@@ -182,9 +184,9 @@ def crop_benchmark(sam_cfg: SamConfig) -> None:
                       np.ones((9, 9), np.uint8)).astype(bool)
     thin = gt & ~body
     sam = build_sam(sam_cfg)
-    stage = SamCoarseStage(sam, "vit_b", "cpu", crop_to_box=True)
+    backbone = SamBackbone(sam, "vit_b", "cpu", crop=CropPolicy(enabled=True))
     image = ImageData(np.zeros((H, W, 3), np.uint8))
-    region = stage.crop_region(image, Prompt(box=Box(*box)))
+    region = backbone.crop_region(image, Prompt(box=Box(*box)))
     print(f"[crop] image {W}x{H}, box {box[2]-box[0]}x{box[3]-box[1]}, crop region {region}")
     for label, reg in (("whole image", (0, 0, W, H)), ("crop-to-box", region)):
         rw, rh = reg[2] - reg[0], reg[3] - reg[1]

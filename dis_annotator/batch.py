@@ -1,7 +1,10 @@
 """The batch job behind ``dis-annotator segment``: boxes in, PNG masks out.
 
-Resumable: an image whose outputs all exist is skipped (unless ``overwrite``); the
-union mask is written last, so its presence means the image is complete.
+Resumable: an image whose outputs all exist and look whole is skipped (unless
+``overwrite``); the union mask is written last, so its presence means the image is
+complete. Before any work, :func:`plan_batch` makes sure no output is an input
+(:class:`BatchUsageError`) and that no two images write the same file (the later one is
+refused); see docs/adr/0120.
 """
 
 from __future__ import annotations
@@ -26,8 +29,20 @@ from dis_annotator.io import (
     write_cutout_png,
     write_mask_png,
 )
+from dis_annotator.io.atomic import remove_stale_temps
 from dis_annotator.io.boxes import BoxEntry, BoxTable
-from dis_annotator.io.naming import cutout_path, object_mask_path, union_mask_path
+from dis_annotator.io.load import image_size
+from dis_annotator.io.naming import (
+    OutputClaims,
+    cutout_path,
+    object_mask_path,
+    output_paths,
+    union_mask_path,
+)
+
+
+class BatchUsageError(ValueError):
+    """The command line asks for something impossible (exit 2); one-line message."""
 
 
 @dataclass
@@ -51,13 +66,28 @@ class BatchReport:
     written: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
     failed: list[tuple[str, str]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
     seconds: float = 0.0
+
+
+@dataclass
+class BatchPlan:
+    jobs: list[ImageJob]
+    refused: list[tuple[str, str]]  # (image, reason): an output another image also writes
 
 
 def collect_images(inputs: Sequence[Path], exclude: Path | None = None) -> list[tuple[Path, PurePosixPath]]:
     """Images named directly, or found recursively in folders (hidden folders skipped)."""
     found: list[tuple[Path, PurePosixPath]] = []
     excluded = exclude.resolve() if exclude is not None else None
+    seen: set[Path] = set()
+
+    def add(p: Path, rel: PurePosixPath) -> None:
+        key = p.resolve()
+        if key not in seen:  # a file named directly and again inside a folder argument
+            seen.add(key)
+            found.append((p, rel))
+
     for item in inputs:
         if item.is_dir():
             for p in sorted(item.rglob("*")):
@@ -67,47 +97,149 @@ def collect_images(inputs: Sequence[Path], exclude: Path | None = None) -> list[
                 if excluded is not None and excluded in p.resolve().parents:
                     continue
                 if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES:
-                    found.append((p, PurePosixPath(rel.as_posix())))
+                    add(p, PurePosixPath(rel.as_posix()))
         else:
-            found.append((item, PurePosixPath(item.name)))
+            add(item, PurePosixPath(item.name))
     return found
+
+
+def _suffix_match(path: Path, rel: PurePosixPath, key_parts: tuple[str, ...]) -> bool:
+    n = len(key_parts)
+    return rel.parts[-n:] == key_parts or PurePosixPath(path.as_posix()).parts[-n:] == key_parts
 
 
 def match_boxes(
     images: Iterable[tuple[Path, PurePosixPath]], table: BoxTable
 ) -> tuple[list[ImageJob], list[str], list[str]]:
-    """Pair images with their boxes: by relative path, else by unique file name.
+    """Pair images with their boxes (docs/adr/0120).
 
+    A key selects the image whose relative path equals it; else the images whose path
+    ends with it (``2019/img001.png``, ``img001.png``). A key that selects several images,
+    or an image selected by several keys, raises :class:`BatchUsageError` naming them.
     Returns (jobs, images without boxes, box-file keys matching no image).
     """
-    by_name: dict[str, list[str]] = {}
+    images = list(images)
+    by_name: dict[str, list[int]] = {}
+    for i, (_, rel) in enumerate(images):
+        by_name.setdefault(rel.name, []).append(i)
+    chosen: dict[int, str] = {}
+    unmatched = []
     for key in table:
-        by_name.setdefault(PurePosixPath(key).name, []).append(key)
-    used: set[str] = set()
+        key_path = PurePosixPath(key)
+        cands = by_name.get(key_path.name, [])
+        exact = [i for i in cands if str(images[i][1]) == key]
+        if not exact:
+            exact = [i for i in cands if _suffix_match(images[i][0], images[i][1], key_path.parts)]
+        if len(exact) > 1:
+            names = ", ".join(str(images[i][0]) for i in exact[:5])
+            more = f" and {len(exact) - 5} more" if len(exact) > 5 else ""
+            first = images[exact[0]][0]
+            raise BatchUsageError(
+                f"box key {key!r} is ambiguous: it matches {len(exact)} images ({names}{more}); "
+                f"key each by its relative path, e.g. {first.parent.name}/{first.name}"
+            )
+        if not exact:
+            if table[key]:
+                unmatched.append(key)
+            continue
+        i = exact[0]
+        if i in chosen:
+            raise BatchUsageError(
+                f"{images[i][0]} gets boxes from two keys, {chosen[i]!r} and {key!r}; keep one"
+            )
+        chosen[i] = key
     jobs, no_boxes = [], []
-    for path, rel in images:
-        key = str(rel) if str(rel) in table else None
-        if key is None and len(by_name.get(rel.name, [])) == 1:
-            key = by_name[rel.name][0]
+    for i, (path, rel) in enumerate(images):
+        key = chosen.get(i)
         if key is None or not table[key]:
             no_boxes.append(str(rel))
             continue
-        used.add(key)
         jobs.append(ImageJob(path, rel, table[key]))
-    unmatched = [k for k in table if k not in used and table[k]]
     return jobs, no_boxes, unmatched
 
 
 def _outputs(job: ImageJob, opts: BatchOptions) -> list[Path]:
-    paths = []
-    if opts.per_object:
-        paths += [object_mask_path(opts.out_dir, job.rel, k) for k in range(1, len(job.boxes) + 1)]
-    if opts.cutout:
-        paths.append(cutout_path(opts.out_dir, job.rel))
-        if opts.per_object:
-            paths += [cutout_path(opts.out_dir, job.rel, k) for k in range(1, len(job.boxes) + 1)]
-    paths.append(union_mask_path(opts.out_dir, job.rel))  # last: marks completion
-    return paths
+    return output_paths(opts.out_dir, job.rel, len(job.boxes), opts.per_object, opts.cutout)
+
+
+def plan_batch(
+    jobs: list[ImageJob], opts: BatchOptions, protected: Iterable[Path] = ()
+) -> BatchPlan:
+    """Check every output name before any work (docs/adr/0120).
+
+    Raises :class:`BatchUsageError` when an output (or the COCO file) would overwrite a
+    ``protected`` file — the inputs: images and box file. An image with an output that
+    an earlier image also writes is refused (listed in ``refused``), never half-written.
+    """
+    claims = OutputClaims(protected)
+    kept, refused = [], []
+    planned = [(job, _outputs(job, opts)) for job in jobs]
+    extra = [opts.coco] if opts.coco is not None else []
+    for job, paths in planned:
+        for p in paths:
+            hit = claims.input_clash(p)
+            if hit is not None:
+                raise BatchUsageError(
+                    f"output {p} of {job.rel} would overwrite the input {hit}; "
+                    "choose another --out"
+                )
+    for p in extra:
+        hit = claims.input_clash(p)
+        if hit is not None:
+            raise BatchUsageError(f"--coco {p} would overwrite the input {hit}")
+    if extra:
+        claims.claim("--coco", extra)
+    for job, paths in planned:
+        why = claims.claim(str(job.rel), paths)
+        if why is not None:
+            refused.append((str(job.rel), why))
+        else:
+            kept.append(job)
+    return BatchPlan(kept, refused)
+
+
+_PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+_PNG_END = b"\x00\x00\x00\x00IEND\xaeB`\x82"
+
+
+def damaged_output(path: Path, size: tuple[int, int] | None) -> str | None:
+    """Why the PNG at ``path`` is not a whole ``size`` = (w, h) output, None when it looks
+    whole: signature, header size and end marker (cheap: two small reads, no decode)."""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(24)
+            fh.seek(0, 2)
+            if fh.tell() < len(_PNG_END) + 24:
+                return "truncated"
+            fh.seek(-len(_PNG_END), 2)
+            tail = fh.read()
+    except OSError as exc:
+        return f"unreadable ({exc.strerror or exc})"
+    if not head.startswith(_PNG_SIGNATURE) or head[12:16] != b"IHDR":
+        return "not a PNG"
+    if tail != _PNG_END:
+        return "truncated"
+    w, h = int.from_bytes(head[16:20], "big"), int.from_bytes(head[20:24], "big")
+    if size is not None and (w, h) != tuple(size):
+        return f"{w}x{h}, but the image is {size[0]}x{size[1]}"
+    return None
+
+
+def _resume_state(job: ImageJob, opts: BatchOptions) -> tuple[bool, str | None]:
+    """(skip, note): skip when every output exists and looks whole; a note names a
+    damaged one (the image is then recomputed)."""
+    paths = _outputs(job, opts)
+    if not all(p.exists() for p in paths):
+        return False, None
+    try:
+        size = image_size(job.path)
+    except ValueError:
+        return False, None  # the image itself is the problem: let segmenting report it
+    for p in paths:
+        why = damaged_output(p, size)
+        if why is not None:
+            return False, f"{job.rel}: existing output {p.name} is damaged ({why}); recomputing"
+    return True, None
 
 
 def segment_image(job: ImageJob, pipeline: Pipeline) -> tuple[np.ndarray, list[np.ndarray], dict]:
@@ -174,40 +306,61 @@ class CocoWriter:
 
 
 def _existing_masks(job: ImageJob, opts: BatchOptions) -> list[np.ndarray]:
+    """The masks of a skipped image, for the COCO file; ValueError when one is unreadable."""
     if opts.per_object:
         return [read_mask_png(object_mask_path(opts.out_dir, job.rel, k)) for k in range(1, len(job.boxes) + 1)]
     return [read_mask_png(union_mask_path(opts.out_dir, job.rel))]
 
 
-def run_batch(jobs: list[ImageJob], pipeline: Pipeline, opts: BatchOptions, progress: bool = True) -> BatchReport:
+def _sweep_temps(jobs: list[ImageJob], opts: BatchOptions) -> None:
+    """Remove temp files a killed earlier run left for this run's outputs."""
+    names: dict[Path, set[str]] = {}
+    for job in jobs:
+        for p in _outputs(job, opts):
+            names.setdefault(p.parent, set()).add(p.name)
+    if opts.coco is not None:
+        names.setdefault(opts.coco.parent, set()).add(opts.coco.name)
+    for folder, wanted in names.items():
+        if folder.is_dir():
+            remove_stale_temps(folder, wanted)
+
+
+def run_batch(
+    jobs: list[ImageJob],
+    pipeline: Pipeline,
+    opts: BatchOptions,
+    progress: bool = True,
+    protected: Iterable[Path] = (),
+) -> BatchReport:
+    """Segment and write every job. Raises :class:`BatchUsageError` (before any work)
+    when an output would overwrite a ``protected`` file or an input image."""
     from tqdm import tqdm
 
     report = BatchReport()
-    # a.jpg and a.png would write the same a.png: refuse the second instead of overwriting.
-    owners: dict[Path, str] = {}
-    kept = []
-    for job in jobs:
-        target = union_mask_path(opts.out_dir, job.rel)
-        if target in owners:
-            report.failed.append(
-                (str(job.rel), f"output {target.name} would overwrite {owners[target]}'s; rename one")
-            )
-            continue
-        owners[target] = str(job.rel)
-        kept.append(job)
-    jobs = kept
+    plan = plan_batch(jobs, opts, [*protected, *(job.path for job in jobs)])
+    report.failed.extend(plan.refused)
+    jobs = plan.jobs
+    _sweep_temps(jobs, opts)
     coco = CocoWriter() if opts.coco is not None else None
     t0 = time.perf_counter()
     bar = tqdm(jobs, unit="img", disable=not progress, dynamic_ncols=True)
     for job in bar:
         bar.set_postfix_str(str(job.rel)[-40:])
-        if not opts.overwrite and all(p.exists() for p in _outputs(job, opts)):
-            report.skipped.append(str(job.rel))
-            if coco is not None:
+        skip, note = (False, None) if opts.overwrite else _resume_state(job, opts)
+        if skip and coco is not None:
+            try:
                 masks = _existing_masks(job, opts)
+            except ValueError as exc:
+                skip, note = False, f"{job.rel}: existing output cannot be read ({exc}); recomputing"
+            else:
                 if len(masks) != len(job.boxes):  # union only: one COCO object for all boxes
-                    job = ImageJob(job.path, job.rel, [BoxEntry((0, 0, 1, 1), "object")])
-                coco.add(job, masks)
+                    coco.add(ImageJob(job.path, job.rel, [BoxEntry((0, 0, 1, 1), "object")]), masks)
+                else:
+                    coco.add(job, masks)
+        if note is not None:
+            report.notes.append(note)
+        if skip:
+            report.skipped.append(str(job.rel))
             continue
         try:
             rgb, masks, _ = segment_image(job, pipeline)
@@ -223,6 +376,9 @@ def run_batch(jobs: list[ImageJob], pipeline: Pipeline, opts: BatchOptions, prog
             coco.add(job, masks)
     bar.close()
     if coco is not None and opts.coco is not None:
-        coco.write(opts.coco)
+        try:
+            coco.write(opts.coco)
+        except OSError as exc:
+            report.failed.append((str(opts.coco), f"COCO file not written ({exc.strerror or exc})"))
     report.seconds = time.perf_counter() - t0
     return report

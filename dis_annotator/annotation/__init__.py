@@ -15,10 +15,10 @@ Typical use (what the app does)::
     stack.push(Wrap(AddObject(rec)))                      # QUndoStack / History
     req = Request(image, rec.prompt, rec.id, gen, previous=doc.previous_output(rec.id))
     # on a result (coarse, then refined with the same merge_key → one undo step):
-    stack.push(Wrap(SetMask(rec.id, result.mask, prompt=req.prompt,
-                            provenance=result.provenance, stage_output=result.output,
-                            merge_key=f"{rec.id}:{gen}", compress=False)))
-    compactor.submit(cmd)                                 # zlib off the UI thread
+    stack.push(Wrap(cmd := SetMask(rec.id, result.mask, prompt=req.prompt,
+                                   provenance=result.provenance, stage_output=result.output,
+                                   merge_key=f"{rec.id}:{gen}", compress=False)))
+    compactor.submit(cmd)             # zlib off the UI thread (ui/history.Histories does both)
     # brush drag: one PaintMask per mouse-move segment, same merge_key per drag
     stack.push(Wrap(PaintMask(rec.id, stroke_mask(doc.shape, [p0, p1], r), True,
                               merge_key=f"drag-{n}")))

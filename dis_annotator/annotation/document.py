@@ -297,21 +297,3 @@ class Document:
                 )
             )
         return doc
-
-    def to_json(self, masks: str = "rle") -> dict[str, Any]:
-        """A self-contained JSON-able dict; masks as COCO RLE (``masks="rle"``) or omitted
-        (``masks="none"``). The sidecar uses :func:`~dis_annotator.annotation.serialize.document_to_json`
-        with PNG mask files instead."""
-        from dis_annotator.annotation.serialize import document_to_json, rle_entry
-
-        if masks not in ("rle", "none"):
-            raise ValueError("masks must be 'rle' or 'none'")
-        entries = {o.id: rle_entry(o.mask) for o in self.objects} if masks == "rle" else {}
-        return document_to_json(self, entries)
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any], image_path: str | Path | None = None) -> Document:
-        """Inverse of :meth:`to_json` (masks from RLE)."""
-        from dis_annotator.annotation.serialize import document_from_json
-
-        return document_from_json(data, image_path)

@@ -1,4 +1,4 @@
-"""JSON form of a document (format version 1), shared by the sidecar and ``Document.to_json``.
+"""JSON form of a document (format version 1), shared by the sidecar and :func:`document_json`.
 
 Masks are not inlined by this module's callers' choice: each object's ``"mask"`` entry is
 either ``{"rle": <COCO RLE>}`` or a sidecar file reference ``{"file": ..., "digest": ...}``;
@@ -8,13 +8,14 @@ both carry ``area`` and ``bbox`` so listings never need to decode a mask.
 from __future__ import annotations
 
 import hashlib
+import math
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from dis_annotator.annotation.document import Document, ObjectRecord
+from dis_annotator.annotation.document import Document
 from dis_annotator.annotation.geometry import bbox_of
 from dis_annotator.engine.types import Box, Point, Prompt
 from dis_annotator.io import mask_to_rle, rle_to_mask
@@ -73,9 +74,11 @@ def _jsonable(value: Any) -> Any:
     if isinstance(value, (list, tuple)):
         return [_jsonable(v) for v in value]
     if isinstance(value, np.generic):
-        return value.item()
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None  # JSON has no NaN/inf; a save must never fail on a diagnostic value
     if isinstance(value, np.ndarray):
-        return value.tolist()
+        return _jsonable(value.tolist())
     if isinstance(value, Path):
         return str(value)
     if value is None or isinstance(value, (bool, int, float, str)):
@@ -109,20 +112,42 @@ def document_to_json(doc: Document, mask_entries: dict[str, dict[str, Any]]) -> 
     }
 
 
-def _rle_loader(entry: dict[str, Any]) -> np.ndarray:
-    if "rle" not in entry:
-        raise SidecarError("mask entry has no 'rle'")
-    return rle_to_mask(entry["rle"])
+def _rle_loader(shape: tuple[int, int]) -> MaskLoader:
+    def load(entry: dict[str, Any]) -> np.ndarray:
+        rle = entry.get("rle")
+        if not isinstance(rle, dict):
+            raise SidecarError("mask entry has no 'rle'")
+        # size first: a damaged size must not allocate a huge mask before the check
+        if list(rle.get("size") or []) != [shape[0], shape[1]]:
+            raise SidecarError(f"RLE size {rle.get('size')!r} is not the image's {list(shape)}")
+        return rle_to_mask(rle)
+
+    return load
 
 
 def check_header(data: Any, where: str) -> None:
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise SidecarError(f"{where}: not a dis-annotator sidecar")
     version = data.get("version")
-    if not isinstance(version, int) or version > VERSION:
+    if isinstance(version, bool) or not isinstance(version, int):
+        shown = repr(version)
+        shown = shown if len(shown) <= 40 else shown[:37] + "..."
+        raise SidecarError(f"{where}: format version {shown} is not a whole number")
+    if version > VERSION:
+        shown = str(version) if version < 10**12 else "(huge)"
         raise SidecarError(
-            f"{where}: format version {version} is newer than this program understands ({VERSION})"
+            f"{where}: format version {shown} is newer than this program understands ({VERSION})"
         )
+
+
+def document_json(doc: Document, masks: str = "rle") -> dict[str, Any]:
+    """A self-contained JSON-able dict; masks as COCO RLE (``masks="rle"``) or omitted
+    (``masks="none"``). The sidecar uses :func:`document_to_json` with PNG mask files
+    instead. Inverse: :func:`document_from_json`."""
+    if masks not in ("rle", "none"):
+        raise ValueError("masks must be 'rle' or 'none'")
+    entries = {o.id: rle_entry(o.mask) for o in doc.objects} if masks == "rle" else {}
+    return document_to_json(doc, entries)
 
 
 def document_from_json(
@@ -131,37 +156,23 @@ def document_from_json(
     load_mask: MaskLoader | None = None,
     where: str = "document",
 ) -> Document:
-    """Rebuild a document; masks come from ``load_mask(entry)`` (default: inline RLE)."""
+    """Rebuild a document; masks come from ``load_mask(entry)`` (default: inline RLE).
+
+    Strict: any damaged object or field raises :class:`SidecarError` (the first problem,
+    one line). The sidecar loader uses the tolerant form,
+    :func:`~dis_annotator.annotation.sidecar_parse.parse_document`.
+    """
+    from dis_annotator.annotation.sidecar_parse import image_record, parse_document
+
     check_header(data, where)
-    load = load_mask or _rle_loader
+    if load_mask is None:
+        rec = image_record(data)
+        load_mask = _rle_loader((rec[1], rec[0]) if rec else (0, 0))
     try:
-        img = data["image"]
-        path = Path(image_path) if image_path is not None else Path(img["file"])
-        doc = Document(path, int(img["width"]), int(img["height"]), img.get("key"))
-        for o in data["objects"]:
-            entry = o.get("mask")
-            mask = doc.empty_mask() if entry is None else load(entry)
-            if mask.shape != doc.shape:
-                raise SidecarError(
-                    f"{where}: mask of object {o['id']!r} is {mask.shape[::-1]}, "
-                    f"expected {doc.width}x{doc.height}"
-                )
-            doc.insert(
-                len(doc.objects),
-                ObjectRecord(
-                    id=str(o["id"]),
-                    label=str(o["label"]),
-                    color=tuple(int(c) for c in o["color"]),  # type: ignore[arg-type]
-                    mask=mask,
-                    visible=bool(o.get("visible", True)),
-                    prompt=prompt_from_json(o.get("prompt")),
-                    provenance=dict(o.get("provenance") or {}),
-                )
-            )
-    except SidecarError:
-        raise
-    except (KeyError, TypeError, ValueError) as exc:
-        raise SidecarError(f"{where}: malformed ({type(exc).__name__}: {exc})") from None
-    if len(set(doc.ids())) != len(doc.objects):
-        raise SidecarError(f"{where}: duplicate object ids")
-    return doc
+        parsed = parse_document(data, image_path, load_mask, where)
+    except ValueError as exc:
+        raise SidecarError(str(exc)) from None
+    if parsed.problems:
+        more = len(parsed.problems) - 1
+        raise SidecarError(parsed.problems[0] + (f" (and {more} more problems)" if more else ""))
+    return parsed.doc

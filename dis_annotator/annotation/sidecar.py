@@ -10,7 +10,10 @@ one PNG per object mask (docs/adr/0060).
   JSON and every file it references intact.
 - Loading checks the image size (and the content key when both sides know it). A sidecar
   made for other pixels is refused with :class:`SidecarMismatch` and left untouched, and
-  ``save_sidecar`` will not overwrite it unless told to (then it is renamed aside).
+  ``save_sidecar`` will not overwrite it unless told to (then it is backed up first).
+- A damaged sidecar never loses the intact objects: :func:`read_sidecar` loads them and
+  reports each damaged object by name; the first save backs the original JSON up under
+  a unique name, and mask files referenced by any backup are kept (docs/adr/0123, 0124).
 """
 
 from __future__ import annotations
@@ -21,9 +24,8 @@ import json
 import os
 import re
 import threading
-import time
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -34,12 +36,15 @@ from dis_annotator.annotation.document import Document, ObjectRecord
 from dis_annotator.annotation.serialize import (
     SidecarError,
     check_header,
-    document_from_json,
     document_to_json,
     mask_digest,
     mask_stats,
 )
+from dis_annotator.annotation.sidecar_backup import files_kept_by_backups, known_clean, make_backup
+from dis_annotator.annotation.sidecar_parse import image_record, parse_document
 from dis_annotator.io import atomic_write_bytes, atomic_write_text, read_mask_png
+from dis_annotator.io.atomic import remove_stale_temps
+from dis_annotator.io.jsonsafe import JsonError, parse_json
 
 SIDECAR_DIR = ".dis-annotator"
 _SAFE_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
@@ -62,7 +67,8 @@ def sidecar_path(image_path: str | os.PathLike[str]) -> Path:
 def _file_id(obj_id: str) -> str:
     if _SAFE_ID.match(obj_id):
         return obj_id
-    return "x" + mask_digest(np.frombuffer(obj_id.encode(), dtype=np.uint8)[None, :] > 0)[:12]
+    raw = obj_id.encode("utf-8", "surrogatepass")  # JSON allows lone surrogates in ids
+    return "x" + mask_digest(np.frombuffer(raw, dtype=np.uint8)[None, :] > 0)[:12]
 
 
 def mask_file_name(image_name: str, obj_id: str, digest: str) -> str:
@@ -73,37 +79,76 @@ def _mask_file_pattern(image_name: str) -> re.Pattern[str]:
     return re.compile(rf"^{re.escape(image_name)}\.([A-Za-z0-9_-]{{1,64}})\.[0-9a-f]{{16}}\.png$")
 
 
-def read_sidecar_json(image_path: str | os.PathLike[str]) -> dict[str, Any] | None:
-    """The parsed JSON of an image's sidecar, None when there is none."""
-    jp = sidecar_path(image_path)
+def _mask_file_name_pattern(image_name: str) -> re.Pattern[str]:
+    """The same names, found anywhere in a text (a backup JSON)."""
+    return re.compile(rf"{re.escape(image_name)}\.[A-Za-z0-9_-]{{1,64}}\.[0-9a-f]{{16}}\.png")
+
+
+def _read_json(jp: Path) -> tuple[dict[str, Any], os.stat_result] | None:
+    """The parsed, header-checked JSON at ``jp`` and the stat of what was read; None
+    when there is no file. Raises :class:`SidecarError` (one line) for anything else."""
     try:
-        text = jp.read_text(encoding="utf-8")
+        with open(jp, "rb") as fh:
+            st = os.fstat(fh.fileno())
+            raw = fh.read()
     except FileNotFoundError:
         return None
-    except OSError as exc:
-        raise SidecarError(f"{jp}: cannot read ({exc.strerror or exc})") from None
+    except IsADirectoryError:
+        raise SidecarError(f"{jp}: is a folder, not a sidecar") from None
+    except (OSError, MemoryError) as exc:
+        raise SidecarError(f"{jp}: cannot read ({getattr(exc, 'strerror', None) or exc})") from None
     try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise SidecarError(f"{jp}: not valid JSON ({exc.msg}, line {exc.lineno})") from None
+        data = parse_json(raw.decode("utf-8"), allow_duplicate_keys=True)
+    except UnicodeDecodeError as exc:
+        raise SidecarError(f"{jp}: not valid JSON (not UTF-8 at byte {exc.start})") from None
+    except JsonError as exc:
+        raise SidecarError(f"{jp}: not valid JSON ({str(exc).removeprefix('invalid JSON (')[:-1]})") from None
     check_header(data, str(jp))
-    return data
+    return data, st
+
+
+def read_sidecar_json(image_path: str | os.PathLike[str]) -> dict[str, Any] | None:
+    """The parsed JSON of an image's sidecar, None when there is none."""
+    got = _read_json(sidecar_path(image_path))
+    return None if got is None else got[0]
 
 
 def _mismatch(data: dict[str, Any], width: int, height: int, key: str | None) -> str | None:
-    """Why ``data`` does not describe a ``width``×``height`` image with content ``key``."""
-    img = data.get("image", {})
-    w, h = img.get("width"), img.get("height")
+    """Why ``data`` does not describe a ``width``×``height`` image with content ``key``
+    (None also when its image entry is unreadable: that is damage, not a mismatch)."""
+    rec = image_record(data)
+    if rec is None:
+        return None
+    w, h, their = rec
     if (w, h) != (width, height):
         return f"it was made for a {w}x{h} image but the image is {width}x{height}"
-    their = img.get("key")
     if key and their and key != their:
         return "it was made for an image with different pixels (content key differs)"
     return None
 
 
-def _backup_name(jp: Path, why: str) -> Path:
-    return jp.with_name(f"{jp.stem}.{why}-{time.strftime('%Y%m%dT%H%M%S')}.json")
+def _mask_files(data: dict[str, Any]) -> list[str]:
+    """Mask file names a sidecar references (whatever else is wrong with it)."""
+    objects = data.get("objects")
+    out = []
+    for o in objects if isinstance(objects, list) else []:
+        entry = o.get("mask") if isinstance(o, dict) else None
+        name = entry.get("file") if isinstance(entry, dict) else None
+        if isinstance(name, str) and name:
+            out.append(Path(name).name)
+    return out
+
+
+def _object_file_ids(data: dict[str, Any]) -> set[str]:
+    """File ids of the objects a sidecar names (whatever else is wrong with it)."""
+    objects = data.get("objects")
+    if not isinstance(objects, list):
+        return set()
+    return {
+        _file_id(str(o["id"]))
+        for o in objects
+        if isinstance(o, dict) and isinstance(o.get("id"), (str, int)) and not isinstance(o.get("id"), bool)
+    }
 
 
 class _DigestCache:
@@ -197,23 +242,40 @@ class PendingSave:
         with _path_lock(jp):
             return self._write(jp)
 
+    def _existing(self, jp: Path) -> tuple[str, str, set[str]]:
+        """(state, reason, object file ids) of the JSON about to be replaced; state is
+        ``none``, ``clean``, ``damaged`` or ``mismatched``."""
+        try:
+            got = _read_json(jp)
+        except SidecarError as exc:
+            return ("damaged", str(exc), set()) if jp.is_file() else ("none", "", set())
+        if got is None:
+            return "none", "", set()
+        data, _ = got
+        ids = _object_file_ids(data)
+        why = _mismatch(data, self.width, self.height, self.image_key)
+        if why is not None:
+            return "mismatched", why, ids
+        if jp in known_clean and all((jp.parent / f).is_file() for f in _mask_files(data)):
+            return "clean", "", ids
+        # Not read cleanly by us nor written by us: verify it, masks included.
+        try:
+            load = read_sidecar(self.image_path, self.image_key, (self.width, self.height))
+        except SidecarError as exc:
+            return "damaged", str(exc), ids
+        if load is not None and load.problems:
+            return "damaged", load.problems[0], ids
+        return "clean", "", ids
+
     def _write(self, jp: Path) -> Path:
         folder = jp.parent
-        old_ids: set[str] = set()
-        try:
-            old = read_sidecar_json(self.image_path)
-        except SidecarError:
-            old = None
-            if jp.exists():
-                os.replace(jp, _backup_name(jp, "damaged"))
-        if old is not None:
-            why = _mismatch(old, self.width, self.height, self.image_key)
-            if why is not None:
-                if not self.replace_mismatched:
-                    raise SidecarMismatch(f"{jp}: not overwritten: {why}")
-                os.replace(jp, _backup_name(jp, "mismatched"))
-            else:
-                old_ids = {_file_id(str(o.get("id"))) for o in old.get("objects", [])}
+        state, why, old_ids = self._existing(jp)
+        if state == "mismatched":
+            if not self.replace_mismatched:
+                raise SidecarMismatch(f"{jp}: not overwritten: {why}")
+            make_backup(jp, "mismatched")
+        elif state == "damaged":
+            make_backup(jp, "damaged")
 
         folder.mkdir(parents=True, exist_ok=True)
         meta = Document(self.image_path, self.width, self.height, self.image_key)
@@ -234,19 +296,30 @@ class PendingSave:
             meta.objects.append(rec)
         text = json.dumps(document_to_json(meta, entries), indent=1, allow_nan=False)
         atomic_write_text(jp, text + "\n")
+        known_clean.remember(jp)
 
         # Only after the JSON is in place: drop mask files of this image's objects that
-        # no longer appear in it (older versions, deleted objects).
-        keep = {e["file"] for e in entries.values()}
-        ours = old_ids | {_file_id(i.record.id) for i in self.items}
+        # no longer appear in it (older versions, deleted objects) unless a backup
+        # still names them.
+        names = [e.name for e in os.scandir(folder)]  # one listing for all three jobs
         pattern = _mask_file_pattern(self.image_path.name)
-        for f in folder.iterdir():
-            m = pattern.match(f.name)
-            if m and m.group(1) in ours and f.name not in keep:
-                try:
-                    f.unlink()
-                except OSError:
-                    pass  # a leftover file costs disk only; never fail a save for it
+        keep = {e["file"] for e in entries.values()}
+        kept = files_kept_by_backups(
+            folder, jp.name, _mask_file_name_pattern(self.image_path.name), names
+        )
+        ours = old_ids | {_file_id(i.record.id) for i in self.items}
+        for name in names:
+            m = pattern.match(name)
+            if not m or m.group(1) not in ours or name in keep:
+                continue
+            try:
+                if kept.keeps(name, m.group(1), (folder / name).stat().st_mtime, _file_id):
+                    continue
+                (folder / name).unlink()
+            except OSError:
+                pass  # a leftover file costs disk only; never fail a save for it
+        if any(n.endswith(".tmp") for n in names):
+            remove_stale_temps(folder)  # left by a killed earlier save
         return jp
 
 
@@ -295,23 +368,117 @@ def save_sidecar(doc: Document, replace_mismatched: bool = False) -> Path:
     return path
 
 
-def _load_mask(folder: Path, where: str):
+def _png_size(path: Path) -> tuple[int, int] | None:
+    """``(width, height)`` from a PNG header without decoding; None when not a PNG."""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(24)
+    except OSError:
+        return None
+    if not head.startswith(b"\x89PNG\r\n\x1a\n") or head[12:16] != b"IHDR":
+        return None
+    return int.from_bytes(head[16:20], "big"), int.from_bytes(head[20:24], "big")
+
+
+def _load_mask(folder: Path, shape: tuple[int, int]):
     def load(entry: dict[str, Any]) -> np.ndarray:
-        if "file" not in entry:
-            raise SidecarError(f"{where}: mask entry without a file")
-        path = folder / Path(str(entry["file"])).name
+        name = entry.get("file")
+        if not isinstance(name, str) or not name:
+            raise SidecarError("mask entry without a file name")
+        path = folder / Path(name).name  # never outside the sidecar folder
         if not path.is_file():
-            raise SidecarError(f"{where}: mask file {path.name} is missing")
+            raise SidecarError(f"mask file {path.name} is missing")
+        size = _png_size(path)
+        if size is None:
+            raise SidecarError(f"mask file {path.name} is not a PNG")
+        if size != (shape[1], shape[0]):
+            raise SidecarError(
+                f"mask file {path.name} is {size[0]}x{size[1]}, expected {shape[1]}x{shape[0]}"
+            )
         try:
             mask = read_mask_png(path)
         except ValueError:
-            raise SidecarError(f"{where}: mask file {path.name} cannot be read") from None
+            raise SidecarError(f"mask file {path.name} cannot be read") from None
         digest = entry.get("digest")
-        if digest and mask_digest(mask) != digest:
-            raise SidecarError(f"{where}: mask file {path.name} is damaged (digest differs)")
+        if digest is not None and mask_digest(mask) != digest:
+            raise SidecarError(f"mask file {path.name} is damaged (digest differs)")
         return mask
 
     return load
+
+
+@dataclass
+class SidecarLoad:
+    """What :func:`read_sidecar` found: the document (intact objects) and one line per
+    problem (damaged objects by name, unreadable fields, an unreadable file)."""
+
+    doc: Document
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def damaged(self) -> bool:
+        return bool(self.problems)
+
+    def summary(self) -> str:
+        """One line for the user."""
+        if not self.problems:
+            return f"{self.doc.image_path.name}: annotation loaded"
+        shown = "; ".join(p.split(": ", 1)[-1] for p in self.problems[:3])
+        more = f"; and {len(self.problems) - 3} more" if len(self.problems) > 3 else ""
+        return (
+            f"{self.doc.image_path.name}: saved annotation is damaged, {len(self.doc)} object(s) "
+            f"loaded ({shown}{more}); the original is kept as a backup when you next save"
+        )
+
+
+def read_sidecar(
+    image_path: str | os.PathLike[str],
+    image_key: str | None = None,
+    size: tuple[int, int] | None = None,
+) -> SidecarLoad | None:
+    """The saved annotation of ``image_path`` as far as it is intact; None without one.
+
+    Never raises for damage: an unreadable JSON gives an empty document, damaged objects
+    are left out, and every problem is listed. Raises :class:`SidecarMismatch` when the
+    sidecar belongs to other pixels, :class:`SidecarError` when ``size`` is omitted and
+    the image's header cannot be read. Files are never modified.
+    """
+    path = Path(image_path)
+    jp = sidecar_path(path)
+    if size is None:
+        from dis_annotator.io.load import image_size
+
+        try:
+            size = image_size(path)
+        except ValueError as exc:
+            raise SidecarError(f"{path}: cannot read the image size ({exc})") from None
+    width, height = int(size[0]), int(size[1])
+    try:
+        got = _read_json(jp)
+    except SidecarError as exc:
+        known_clean.forget(jp)
+        return SidecarLoad(Document(path, width, height, image_key), [str(exc)])
+    if got is None:
+        return None
+    data, st = got
+    why = _mismatch(data, width, height, image_key)
+    if why is not None:
+        raise SidecarMismatch(f"{jp}: refused, {why}; the sidecar was left untouched")
+    parsed = parse_document(data, path, _load_mask(jp.parent, (height, width)), str(jp), (width, height))
+    doc = parsed.doc
+    for obj in doc.objects:
+        # the loader verified the digest: the next save need not hash these masks again
+        entry = parsed.mask_entries.get(obj.id)
+        if entry and isinstance(entry.get("digest"), str):
+            _digests.put(obj.mask_token, (entry["digest"], mask_stats(obj.mask)))
+    if image_key and not doc.image_key:
+        doc.image_key = image_key
+    doc.mark_saved()
+    if parsed.problems:
+        known_clean.forget(jp)  # the next save must back it up, whoever wrote it last
+    else:
+        known_clean.remember(jp, st)
+    return SidecarLoad(doc, parsed.problems)
 
 
 def load_sidecar(
@@ -321,48 +488,37 @@ def load_sidecar(
 ) -> Document | None:
     """The saved annotation of ``image_path``, or None when it has no sidecar.
 
-    ``size`` = ``(width, height)`` of the image (read from the file header when omitted);
-    ``image_key`` = its content key (``ImageData.key``) when known. Raises
-    :class:`SidecarMismatch` when the sidecar belongs to other pixels and
-    :class:`SidecarError` when it is damaged; the files are never modified.
+    Strict: raises :class:`SidecarError` (the first problem) when anything is damaged —
+    use :func:`read_sidecar` to get the intact objects anyway. ``size`` = ``(width,
+    height)`` of the image (read from the file header when omitted); ``image_key`` = its
+    content key (``ImageData.key``) when known. Raises :class:`SidecarMismatch` when the
+    sidecar belongs to other pixels; the files are never modified.
     """
-    path = Path(image_path)
-    data = read_sidecar_json(path)
-    if data is None:
+    load = read_sidecar(image_path, image_key, size)
+    if load is None:
         return None
-    jp = sidecar_path(path)
-    if size is None:
-        from dis_annotator.io.load import image_size
-
-        try:
-            size = image_size(path)
-        except OSError as exc:
-            raise SidecarError(f"{path}: cannot read the image size ({exc})") from None
-    why = _mismatch(data, int(size[0]), int(size[1]), image_key)
-    if why is not None:
-        raise SidecarMismatch(f"{jp}: refused, {why}; the sidecar was left untouched")
-    doc = document_from_json(data, path, _load_mask(jp.parent, str(jp)), where=str(jp))
-    for obj, entry in zip(doc.objects, data["objects"], strict=True):
-        # the loader verified the digest: the next save need not hash these masks again
-        if entry.get("mask") and entry["mask"].get("digest"):
-            _digests.put(obj.mask_token, (entry["mask"]["digest"], mask_stats(obj.mask)))
-    if image_key and not doc.image_key:
-        doc.image_key = image_key
-    doc.mark_saved()
-    return doc
+    if load.problems:
+        more = len(load.problems) - 1
+        raise SidecarError(load.problems[0] + (f" (and {more} more problems)" if more else ""))
+    return load.doc
 
 
 def sidecar_status(image_path: str | os.PathLike[str]) -> str:
     """``"none"`` (no sidecar), ``"empty"`` (objects without pixels or none),
-    ``"masks"`` (at least one non-empty mask) or ``"error"`` — from the JSON only."""
+    ``"masks"`` (at least one non-empty mask) or ``"error"`` — from the JSON only.
+    Never raises: the file list calls it for every image."""
     try:
         data = read_sidecar_json(image_path)
     except SidecarError:
         return "error"
     if data is None:
         return "none"
-    for o in data.get("objects", []):
-        entry = o.get("mask") or {}
-        if int(entry.get("area", 0) or 0) > 0:
+    objects = data.get("objects")
+    if not isinstance(objects, list):
+        return "error"
+    for o in objects:
+        entry = o.get("mask") if isinstance(o, dict) else None
+        area = entry.get("area") if isinstance(entry, dict) else None
+        if isinstance(area, (int, float)) and not isinstance(area, bool) and area > 0:
             return "masks"
     return "empty"

@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import io
 import os
+import warnings
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -43,7 +44,9 @@ def load_checkpoint(path: str | os.PathLike[str], map_location: str = "cpu") -> 
     if not p.is_file():
         raise WeightsError(f"{p}: checkpoint not found")
     try:
-        return torch.load(p, map_location=map_location, weights_only=True)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # e.g. "pickle protocol N": we report one line
+            return torch.load(p, map_location=map_location, weights_only=True)
     except pickle.UnpicklingError as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else "unpickling failed"
         raise WeightsError(
@@ -57,6 +60,8 @@ def load_checkpoint(path: str | os.PathLike[str], map_location: str = "cpu") -> 
 def state_dict_of(obj: Any) -> dict[str, Any]:
     """The tensor state dict of a bare state dict or of our checkpoint format."""
     if isinstance(obj, Mapping) and obj.get("format") == FORMAT:
+        if "state_dict" not in obj:
+            raise WeightsError(f"a {FORMAT} checkpoint without a state_dict")
         obj = obj["state_dict"]
     if not isinstance(obj, Mapping):
         raise WeightsError(f"checkpoint holds a {type(obj).__name__}, not a state dict")
@@ -67,25 +72,42 @@ def state_dict_of(obj: Any) -> dict[str, Any]:
     return sd
 
 
-def load_into(module: Any, state_dict: Mapping[str, Any], what: str) -> None:
-    """``load_state_dict(strict=True)`` with a one-line report of wrong keys or shapes."""
+def _shown(key: Any) -> str:
+    """A key as one short printable piece (a key may hold a newline)."""
+    text = str(key)
+    return text if text.isprintable() and len(text) <= 80 else repr(text)[:80]
+
+
+def check_state_dict(module: Any, state_dict: Mapping[str, Any], what: str) -> None:
+    """Raise a one-line :class:`WeightsError` unless ``state_dict`` has exactly the keys,
+    tensor values and shapes of ``module`` (which may live on the ``meta`` device)."""
+    import torch
+
     own = module.state_dict()
     missing = [k for k in own if k not in state_dict]
     unexpected = [k for k in state_dict if k not in own]
+    not_tensor = [_shown(k) for k in state_dict if k in own and not isinstance(state_dict[k], torch.Tensor)]
     wrong = [
         f"{k} {tuple(state_dict[k].shape)}≠{tuple(v.shape)}"
         for k, v in own.items()
-        if k in state_dict and hasattr(state_dict[k], "shape") and state_dict[k].shape != v.shape
+        if isinstance(state_dict.get(k), torch.Tensor) and state_dict[k].shape != v.shape
     ]
-    if missing or unexpected or wrong:
+    if missing or unexpected or wrong or not_tensor:
         parts = []
         if missing:
             parts.append(f"{len(missing)} missing keys (e.g. {missing[0]})")
         if unexpected:
-            parts.append(f"{len(unexpected)} unexpected keys (e.g. {unexpected[0]})")
+            parts.append(f"{len(unexpected)} unexpected keys (e.g. {_shown(unexpected[0])})")
         if wrong:
             parts.append(f"{len(wrong)} wrong shapes (e.g. {wrong[0]})")
+        if not_tensor:
+            parts.append(f"{len(not_tensor)} values that are not tensors (e.g. {not_tensor[0]})")
         raise WeightsError(f"{what}: not a matching checkpoint: " + "; ".join(parts))
+
+
+def load_into(module: Any, state_dict: Mapping[str, Any], what: str) -> None:
+    """``load_state_dict(strict=True)`` with a one-line report of wrong keys or shapes."""
+    check_state_dict(module, state_dict, what)
     module.load_state_dict(state_dict, strict=True)
 
 

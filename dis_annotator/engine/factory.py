@@ -1,19 +1,31 @@
 """Builds the best pipeline the installed weights allow, and says what is classical.
 
-Learned stages live in their own modules, each exposing ``load_default(...)`` that
-returns a ready stage, or ``None`` when its weights are not installed, and raises
-:class:`WeightsError` for a checkpoint that exists but cannot be used. A broken
-checkpoint never stops the app: the classical stage takes over and a note says why.
+Composition (docs/adr/0090): the factory builds each shared piece once and passes it in.
+One :class:`~dis_annotator.engine.sam_backbone.SamBackbone` (model, device, embedding
+cache, crop policy) serves the SAM coarse stage and Pi-SAM; Pi-SAM's box path is an
+option of the SAM coarse stage. Every learned loader is a ``load_default(*, …)`` with
+explicit keyword arguments that finds its checkpoint with
+:func:`~dis_annotator.engine.weights.resolve_weights` and its device with
+:func:`~dis_annotator.engine.device.pick_device`; it returns None when its weights are
+not installed and raises :class:`WeightsError` for a checkpoint that exists but cannot be
+used. A broken checkpoint never stops the app: the classical stage takes over and a note
+says why.
 """
 
 from __future__ import annotations
 
-import importlib
 import logging
-from typing import Any, Literal
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Literal, TypeVar
 
+from dis_annotator.engine.device import pick_device
 from dis_annotator.engine.errors import WeightsError
 from dis_annotator.engine.pipeline import Pipeline
+
+if TYPE_CHECKING:
+    from dis_annotator.engine.pisam_stage import PiSam
+    from dis_annotator.engine.sam_backbone import SamBackbone
+    from dis_annotator.engine.stages import CoarseStage, CorrectStage, RefineStage
 
 log = logging.getLogger(__name__)
 
@@ -27,21 +39,22 @@ HOW_TO_GET = {
     "pisam": "train one: dis-annotator train pisam --stage 1, then --stage 2",
 }
 
+T = TypeVar("T")
 
-def _load_learned(module: str, notes: list[str], required: bool, **kwargs: Any) -> Any:
-    """Import ``dis_annotator.engine.<module>`` and call its ``load_default``."""
-    mod = importlib.import_module(f"dis_annotator.engine.{module}")
+
+def _attempt(what: str, load: Callable[[], T | None], notes: list[str], required: bool) -> T | None:
+    """Run a learned loader; a refused checkpoint becomes a note unless ``required``."""
     try:
-        stage = mod.load_default(**kwargs)
+        loaded = load()
     except WeightsError as exc:
         if required:
             raise
-        notes.append(f"{module}: checkpoint refused ({exc}); using the classical stage")
-        log.warning("%s refused: %s", module, exc)
+        notes.append(f"{what}: checkpoint refused ({exc}); using the classical stage")
+        log.warning("%s refused: %s", what, exc)
         return None
-    if stage is None and required:
-        raise WeightsError(f"no weights installed for {module}")
-    return stage
+    if loaded is None and required:
+        raise WeightsError(f"no weights installed for {what}")
+    return loaded
 
 
 def build_pipeline(
@@ -49,65 +62,138 @@ def build_pipeline(
     refiner: RefinerChoice = "auto",
     corrector: CorrectorChoice = "auto",
     device: str | None = None,
-    **options: Any,
+    *,
+    sam_model: str | None = None,
+    crop_to_box: bool = False,
+    cpu_bf16: bool = False,
+    pisam_boxes: bool = True,
+    refine_after_correct: bool = True,
 ) -> Pipeline:
     """Compose coarse/correct/refine stages.
 
     ``auto`` picks the learned stage when its weights are installed, else the classical
     one; naming a learned stage explicitly makes its absence an error
-    (:class:`WeightsError`). ``options`` are passed to learned loaders (e.g.
-    ``sam_model="vit_b"``, ``crop_to_box=True``, ``cpu_bf16=True``); ``refine_after_correct``
-    (default True) decides whether the refiner also runs after a Pi-SAM click correction.
+    (:class:`WeightsError`). ``device``: where learned stages run (default
+    :func:`pick_device`). SAM options: ``sam_model`` (a name such as ``vit_l`` or
+    ``mobile_sam``, a checkpoint path, or None / "auto" for ``sam_choice.auto_order``),
+    ``crop_to_box``, ``cpu_bf16``. ``pisam_boxes`` (default True) sends
+    box prompts through Pi-SAM's HR decoder when Pi-SAM is installed;
+    ``refine_after_correct`` (default True) also runs the refiner after a click correction.
+    An unknown option is a ``TypeError``.
     """
-    from dis_annotator.engine.classical import ClassicalRefiner, GrabCutStage
-
-    # Pipeline-level switches; everything else in ``options`` is for the SAM loader.
-    pisam_boxes = bool(options.pop("pisam_boxes", True))
-    refine_after_correct = bool(options.pop("refine_after_correct", True))
     notes: list[str] = []
-    coarse = None
-    if engine in ("auto", "sam"):
-        coarse = _load_learned(
-            "sam_stage", notes, required=engine == "sam", device=device, **options
-        )
-    if coarse is None:
-        coarse = GrabCutStage()
+    backbone = _backbone(engine, device, sam_model, crop_to_box, cpu_bf16, notes)
+    if backbone is None:
         notes.append(f"coarse stage is classical (GrabCut); for SAM: {HOW_TO_GET['sam']}")
-
-    refine_stage = None
-    if refiner in ("auto", "is5net"):
-        refine_stage = _load_learned(
-            "is5net_stage", notes, required=refiner == "is5net", device=device
-        )
-    if refine_stage is None and refiner != "none":
-        refine_stage = ClassicalRefiner()
-        notes.append(
-            f"refine stage is classical (edge-aware guided filter); for IS5Net: {HOW_TO_GET['is5net']}"
-        )
-
-    correct_stage = None
-    if corrector in ("auto", "pisam") and getattr(coarse, "learned", False):
-        correct_stage = _load_learned(
-            "pisam_stage", notes, required=corrector == "pisam", sam_stage=coarse, device=device
-        )
-        if correct_stage is not None and pisam_boxes:
-            # Boxes go through Pi-SAM's high-resolution decoder, clicks through its interactor.
-            coarse = correct_stage.coarse_stage()
-    elif corrector == "pisam":
-        raise WeightsError("the Pi-SAM corrector needs SAM weights as well")
-    if correct_stage is None and not getattr(coarse, "has_interm", True):
-        notes.append(
-            "clicks are handled by SAM re-prompting with previous logits: Pi-SAM needs SAM "
-            f"ViT-B's intermediate features, which {coarse.name} lacks"
-        )
-    elif correct_stage is None:
-        how = "SAM re-prompting with previous logits" if coarse.learned else "GrabCut hard seeds"
-        notes.append(f"clicks are handled by {how}; for Pi-SAM: {HOW_TO_GET['pisam']}")
-
+    refine_stage = _refiner(refiner, device, notes)
+    pisam = _pisam(corrector, backbone, notes)
+    coarse = _coarse(backbone, pisam if pisam_boxes else None)
+    correct_stage = _corrector(pisam, backbone, notes)
+    any_learned = backbone is not None or (refine_stage is not None and refine_stage.learned)
+    # Every learned loader asked pick_device with the same argument: this is where they run.
+    learned_device = str(pick_device(device)) if any_learned else "cpu"
     return Pipeline(
         coarse=coarse,
         refiner=refine_stage,
         corrector=correct_stage,
         refine_after_correct=refine_after_correct,
         notes=notes,
+        backbone=backbone,
+        device=learned_device,
     )
+
+
+def _backbone(
+    engine: EngineChoice,
+    device: str | None,
+    sam_model: str | None,
+    crop_to_box: bool,
+    cpu_bf16: bool,
+    notes: list[str],
+) -> SamBackbone | None:
+    """The one SAM backbone, or None (classical engine, or no SAM weights)."""
+    if engine not in ("auto", "sam"):
+        return None
+    from dis_annotator.engine import sam_backbone
+
+    return _attempt(
+        "sam_stage",
+        lambda: sam_backbone.load_default(
+            device=device, sam_model=sam_model, crop_to_box=crop_to_box, cpu_bf16=cpu_bf16
+        ),
+        notes,
+        required=engine == "sam",
+    )
+
+
+def _refiner(choice: RefinerChoice, device: str | None, notes: list[str]) -> RefineStage | None:
+    stage: RefineStage | None = None
+    if choice in ("auto", "is5net"):
+        from dis_annotator.engine import is5net_stage
+
+        stage = _attempt(
+            "is5net_stage",
+            lambda: is5net_stage.load_default(device=device),
+            notes,
+            required=choice == "is5net",
+        )
+    if stage is None and choice != "none":
+        from dis_annotator.engine.classical import ClassicalRefiner
+
+        stage = ClassicalRefiner()
+        notes.append(
+            f"refine stage is classical (edge-aware guided filter); for IS5Net: {HOW_TO_GET['is5net']}"
+        )
+    return stage
+
+
+def _pisam(choice: CorrectorChoice, backbone: SamBackbone | None, notes: list[str]) -> PiSam | None:
+    """Pi-SAM on the backbone when asked for (or ``auto``) and installed."""
+    if choice not in ("auto", "pisam"):
+        return None
+    if backbone is None:
+        if choice == "pisam":
+            raise WeightsError("the Pi-SAM corrector needs SAM weights as well")
+        return None
+    if choice == "pisam" and not backbone.has_interm:
+        raise WeightsError("the Pi-SAM corrector needs SAM ViT-B's intermediate features; "
+                           f"{backbone.name} has none (use sam_vit_b)")
+    from dis_annotator.engine import pisam_stage
+
+    return _attempt(
+        "pisam_stage",
+        lambda: pisam_stage.load_default(backbone=backbone),
+        notes,
+        required=choice == "pisam",
+    )
+
+
+def _coarse(backbone: SamBackbone | None, box_path: PiSam | None) -> CoarseStage:
+    if backbone is None:
+        from dis_annotator.engine.classical import GrabCutStage
+
+        return GrabCutStage()
+    from dis_annotator.engine.sam_stage import SamCoarseStage
+
+    return SamCoarseStage(backbone, box_path=box_path)
+
+
+def _corrector(
+    pisam: PiSam | None, backbone: SamBackbone | None, notes: list[str]
+) -> CorrectStage | None:
+    """Pi-SAM's interactor when installed; otherwise None: the coarse stage re-runs with
+    every click (SAM re-prompting with its previous logits, or GrabCut hard seeds).
+    A classical corrector stage, when one exists, is chosen here too."""
+    if pisam is not None:
+        from dis_annotator.engine.pisam_stage import PiSamCorrector
+
+        return PiSamCorrector(pisam)
+    if backbone is not None and not backbone.has_interm:
+        notes.append(
+            "clicks are handled by SAM re-prompting with previous logits: Pi-SAM needs SAM "
+            f"ViT-B's intermediate features, which {backbone.name} lacks"
+        )
+        return None
+    how = "SAM re-prompting with previous logits" if backbone is not None else "GrabCut hard seeds"
+    notes.append(f"clicks are handled by {how}; for Pi-SAM: {HOW_TO_GET['pisam']}")
+    return None

@@ -13,13 +13,17 @@ from __future__ import annotations
 import os
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import cv2
 import numpy as np
 
+from dis_annotator.engine.device import pick_device
 from dis_annotator.engine.errors import WeightsError
 from dis_annotator.engine.types import Box, ImageData, MaskOutput, Prompt, StageReport
+
+if TYPE_CHECKING:
+    from dis_annotator.engine.weights import ResolvedWeights
 
 DEFAULT_SIZE = 1024
 DEFAULT_MARGIN = 0.1
@@ -28,6 +32,8 @@ DEFAULT_THRESHOLD = "0.5"
 # Model names in the weights manifest, most specific first: a refiner the user trained
 # or imported on purpose ("is5net") wins over the official DIS-SAM release ("dis_sam").
 MODEL_NAMES = ("is5net", "dis_sam")
+
+
 def _resize(a: np.ndarray, w: int, h: int) -> np.ndarray:
     """Area filter when shrinking (no aliasing of thin structures), bilinear otherwise."""
     shrinking = w * h < a.shape[0] * a.shape[1]
@@ -174,27 +180,34 @@ class IS5NetStage:
                           state=dict(coarse.state), report=report)
 
 
-def find_weights() -> tuple[str, Path] | None:
-    """``(model name, path)`` of the refiner weights to use, or None.
+def find_weights() -> ResolvedWeights | None:
+    """The refiner weights to use (hash-checked where a hash is published), or None.
 
     Our own trained refiner (``is5net``) wins over the official DIS-SAM checkpoint.
     """
-    from dis_annotator.engine.weights import locate
+    from dis_annotator.engine.weights import resolve_weights
 
     for name in MODEL_NAMES:
-        found = locate(name)
+        found = resolve_weights(name)
         if found is not None:
-            return name, Path(found)
+            return found
     return None
 
 
-def load_stage(path: str | os.PathLike[str], device: str | None = None, model: str = "is5net",
-               **options: Any) -> IS5NetStage:
+def load_stage(
+    path: str | os.PathLike[str],
+    device: str | None = None,
+    model: str = "is5net",
+    *,
+    checkpoint_sha256: str | None = None,
+    **options: Any,
+) -> IS5NetStage:
     """Build the stage from an official DIS-SAM state dict or one of our checkpoints.
 
     Our format carries ``config`` (``in_ch``, ``width``, ``size``); a bare state dict is
     the official full-width 5-channel net at 1024². Raises :class:`WeightsError` for
-    anything that is not a matching 5-channel IS-Net.
+    anything that is not a matching 5-channel IS-Net. ``options`` are
+    :class:`IS5NetStage`'s keyword arguments (``size``, ``margin``, ``threshold``, ``use_roi``).
     """
     from dis_annotator.engine.checkpoint import (
         FORMAT,
@@ -221,18 +234,14 @@ def load_stage(path: str | os.PathLike[str], device: str | None = None, model: s
     except (TypeError, ValueError) as exc:
         raise WeightsError(f"{Path(path).name}: bad config ({exc})") from None
     load_into(net, sd, Path(path).name)
-    if device is None:
-        import torch
-
-        device = "cuda" if torch.cuda.is_available() else "cpu"
     options.setdefault("size", int(config.get("size", DEFAULT_SIZE)))
-    return IS5NetStage(net, device=device, model=model, checkpoint_sha256=sha256_file(path), **options)
+    return IS5NetStage(net, device=str(pick_device(device)), model=model,
+                       checkpoint_sha256=checkpoint_sha256 or sha256_file(path), **options)
 
 
-def load_default(device: str | None = None, **_: Any) -> IS5NetStage | None:
+def load_default(*, device: str | None = None) -> IS5NetStage | None:
     """The refiner from the installed weights, None when there are none (factory contract)."""
     found = find_weights()
     if found is None:
         return None
-    name, path = found
-    return load_stage(path, device=device, model=name)
+    return load_stage(found.path, device=device, model=found.name, checkpoint_sha256=found.sha256)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dis_annotator.engine.stages import CoarseStage, CorrectStage, RefineStage
 from dis_annotator.engine.types import (
@@ -19,6 +19,11 @@ from dis_annotator.engine.types import (
     Superseded,
 )
 
+Stage = CoarseStage | CorrectStage | RefineStage
+
+if TYPE_CHECKING:  # sam_backbone imports torch; this module is on the UI's start-up path
+    from dis_annotator.engine.sam_backbone import SamBackbone
+
 
 @dataclass
 class Pipeline:
@@ -28,6 +33,13 @@ class Pipeline:
     one the coarse stage is re-run with every prompt so far and the previous output (SAM
     re-prompting with its previous logits, or GrabCut with hard seeds).
     ``notes`` are human sentences about what is classical and how to get learned stages.
+
+    What callers outside the engine (the UI's inference thread, commands) use is the
+    public surface below — ``device``, ``learned``, ``stage_names``, ``prefetches``,
+    :meth:`prefetch`, :meth:`prepare`, :meth:`corrects`, :meth:`run`, :meth:`describe`,
+    ``notes`` — never the stages themselves (docs/adr/0090). ``backbone`` is the SAM
+    backbone the stages share (None without SAM); ``device`` where the learned stages run
+    (default: the backbone's, else ``"cpu"``).
     """
 
     coarse: CoarseStage
@@ -35,6 +47,45 @@ class Pipeline:
     corrector: CorrectStage | None = None
     refine_after_correct: bool = True
     notes: list[str] = field(default_factory=list)
+    backbone: SamBackbone | None = None
+    device: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.device:
+            self.device = str(self.backbone.device) if self.backbone is not None else "cpu"
+
+    @property
+    def stage_names(self) -> dict[str, str]:
+        """Role → stage name of every stage that can run, e.g. ``{"coarse": "grabcut", …}``."""
+        return {r["stage"]: r["name"] for r in self.describe()}
+
+    @property
+    def learned(self) -> bool:
+        """True when every stage that can run is learned (no classical fallback in use)."""
+        return all(r["learned"] for r in self.describe())
+
+    @property
+    def prefetches(self) -> bool:
+        """True when :meth:`prefetch` does work (a SAM backbone caches image embeddings)."""
+        return self.backbone is not None
+
+    def prefetch(self, image: ImageData, is_current: IsCurrent | None = None) -> bool:
+        """Pre-encode the next image; True when its embedding is now cached.
+
+        Returns early (False) when ``is_current`` turns False, and at once without a
+        backbone (classical stages have nothing to pre-compute).
+        """
+        if self.backbone is None:
+            return False
+        return self.backbone.prefetch(image, is_current)
+
+    def corrects(self, request: Request) -> bool:
+        """True when ``request`` goes to the corrector (clicks on an existing mask)."""
+        return (
+            self.corrector is not None
+            and request.previous is not None
+            and bool(request.prompt.points)
+        )
 
     def describe(self) -> list[dict[str, Any]]:
         """One entry per stage: role, name, learned — for status bars and ``--version``."""
@@ -81,7 +132,7 @@ class Pipeline:
         check = is_current or (lambda: True)
         reports: list[StageReport] = []
 
-        def timed(stage_role: str, stage: Any, call: Callable[[], MaskOutput]) -> MaskOutput:
+        def timed(stage_role: str, stage: Stage, call: Callable[[], MaskOutput]) -> MaskOutput:
             if not check():
                 raise Superseded(request.object_id)
             t0 = time.perf_counter()
@@ -94,8 +145,8 @@ class Pipeline:
             reports.append(report)
             return out
 
-        correcting = request.previous is not None and bool(prompt.points)
-        if correcting and self.corrector is not None:
+        correcting = self.corrects(request)
+        if correcting:
             previous = request.previous
             out = timed(
                 "correct",
@@ -108,9 +159,7 @@ class Pipeline:
                 "coarse", self.coarse, lambda: self.coarse.predict(image, prompt, request.previous)
             )
 
-        use_refiner = self.refiner is not None and (
-            not (correcting and self.corrector is not None) or self.refine_after_correct
-        )
+        use_refiner = self.refiner is not None and (not correcting or self.refine_after_correct)
         if use_refiner:
             if on_partial is not None:
                 on_partial(Result(request.object_id, request.generation, out, list(reports), True))

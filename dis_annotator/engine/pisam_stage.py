@@ -1,9 +1,11 @@
-"""Pi-SAM corrector stage: HR-decoder masks for boxes, Precise-Interactor clicks.
+"""Pi-SAM: HR-decoder masks for boxes, Precise-Interactor clicks.
 
-Works on top of a loaded SAM stage (``sam_stage``: ``.model`` a ``segment_anything``
-``Sam``, ``.device``, ``.embedding(image)`` → features (1,256,s,s), interm (1,s,s,C),
-original_size, input_size, offset). The Pi-SAM checkpoint holds only Pi-SAM's own
-modules (``nets/pisam/decoder.py``); SAM's decoder is shared with the SAM stage.
+:class:`PiSam` works on the shared :class:`~dis_annotator.engine.sam_backbone.SamBackbone`
+(its model, device and cached embeddings: features (1,256,s,s), interm (1,s,s,C),
+original_size, input_size, offset). The factory hands one ``PiSam`` to two stages: the
+SAM coarse stage uses it as its box path, :class:`PiSamCorrector` for clicks; both share
+its per-object feature cache. The Pi-SAM checkpoint holds only Pi-SAM's own modules
+(``nets/pisam/decoder.py``); SAM's decoder is the backbone's.
 
 Geometry: the encoded region of the image starts at ``offset`` = (x, y) and has
 ``original_size`` = (H, W); SAM resized it to ``input_size`` = (h, w) inside its padded
@@ -22,7 +24,7 @@ import math
 import os
 from collections import OrderedDict
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -31,11 +33,15 @@ from dis_annotator.engine.checkpoint import (
     load_checkpoint,
     load_into,
     save_checkpoint,
-    sha256_file,
     state_dict_of,
 )
 from dis_annotator.engine.errors import WeightsError
 from dis_annotator.engine.types import Box, ImageData, MaskOutput, Prompt, StageReport
+
+if TYPE_CHECKING:
+    from dis_annotator.engine.sam_backbone import SamBackbone
+    from dis_annotator.engine.sam_embedding import SamEmbedding
+    from dis_annotator.nets.pisam.decoder import PiSamDecoder
 
 log = logging.getLogger(__name__)
 
@@ -114,92 +120,67 @@ def _kind_of(obj: Any) -> Any:
     return obj.get("kind") if isinstance(obj, dict) else type(obj).__name__
 
 
-def find_weights(name: str) -> Path | None:
-    """The installed file for manifest ``name`` (e.g. ``pisam_vit_b``), or None.
-
-    Names the manifest does not list (Pi-SAM for vit_l/vit_h, test models) are looked up
-    as ``<name>.pth`` / ``<name>.pt`` in the same search folders.
-    """
-    from dis_annotator.engine import weights
-
-    try:
-        found = weights.locate(name)
-    except WeightsError:
-        found = None
-    if found is not None:
-        return Path(found)
-    for d in weights.search_dirs():
-        for ext in (".pth", ".pt"):
-            p = Path(d) / f"{name}{ext}"
-            if p.is_file():
-                return p
-    return None
-
-
-def load_default(sam_stage: Any = None, device: str | None = None, **_: Any) -> PiSamCorrector | None:
-    """Pi-SAM corrector on top of ``sam_stage``; None when no Pi-SAM weights are installed.
+def load_default(*, backbone: SamBackbone | None) -> PiSam | None:
+    """Pi-SAM on ``backbone`` from the installed ``pisam_<sam type>`` weights; None when
+    there is no backbone, no Pi-SAM weights for its SAM type, or the backbone has no early
+    ViT feature (MobileSAM, vit_t: never loaded there, whatever files exist).
 
     Raises :class:`WeightsError` when the weights exist but are broken or were trained
-    for another SAM model type. ``device`` is ignored: Pi-SAM runs where SAM runs.
+    for another SAM model type. Pi-SAM runs where the backbone runs.
     """
-    if sam_stage is None or getattr(sam_stage, "model", None) is None:
+    from dis_annotator.engine.weights import resolve_weights
+
+    if backbone is None:
         return None
-    if not getattr(sam_stage, "has_interm", True):
+    if not backbone.has_interm:
         return None  # MobileSAM: no ViT intermediate feature; clicks stay SAM re-prompting
-    sam = sam_stage.model
-    sam_model = getattr(sam_stage, "model_type", None) or sam_model_type(sam)
-    path = find_weights(weights_name(sam_model))
-    if path is None:
+    found = resolve_weights(weights_name(backbone.model_type))
+    if found is None:
         return None
     decoder, config, meta = load_pisam(
-        path, sam_model=sam_model, vit_dim=int(sam.image_encoder.patch_embed.proj.out_channels)
+        found.path, sam_model=backbone.model_type, vit_dim=backbone.vit_dim
     )
-    return PiSamCorrector(
-        sam_stage, decoder, config=config, meta=meta, checkpoint_sha256=sha256_file(path)
-    )
+    return PiSam(backbone, decoder, config=config, meta=meta, checkpoint_sha256=found.sha256)
 
 
-# ---------------------------------------------------------------- the stage
+# ---------------------------------------------------------------- the model and its stage
 
 
-class PiSamCorrector:
-    """CorrectStage: all clicks so far go through the Precise Interactor, in order.
+class PiSam:
+    """Pi-SAM's decoder on a SAM backbone: box → HR mask, box + clicks → corrected mask.
 
-    The box of the object (the prompt's, else the one this stage used last time, else the
-    previous mask's bounding box) gives SAM's coarse pass and Pi-SAM's object features,
-    cached per (image, box); each click only re-runs the interactor and the HR head.
+    The box of an object gives SAM's coarse pass and Pi-SAM's object features, cached per
+    (image, box); each click only re-runs the interactor and the HR head.
     """
 
     name = "pisam"
-    learned = True
 
     def __init__(
         self,
-        sam_stage: Any,
-        decoder: Any,
+        backbone: SamBackbone,
+        decoder: PiSamDecoder,
         config: dict[str, Any] | None = None,
         meta: dict[str, Any] | None = None,
         checkpoint_sha256: str | None = None,
         max_points: int = 10,
         cache_objects: int = 8,
     ) -> None:
-        import torch
-
         from dis_annotator.nets.pisam.sam_decoder_ext import SamDecoderExt
 
-        self.sam_stage = sam_stage
-        self.sam = sam_stage.model
-        self.device = torch.device(getattr(sam_stage, "device", None) or "cpu")
+        if not backbone.has_interm:
+            raise ValueError(f"Pi-SAM needs SAM ViT-B's intermediate features; {backbone.name} has none")
+        self.backbone = backbone
+        self.device = backbone.device
         self.decoder = decoder.to(self.device).eval()
-        self.ext = SamDecoderExt(self.sam.mask_decoder)
-        self.frame = int(self.sam.image_encoder.img_size)
+        self.ext = SamDecoderExt(backbone.model.mask_decoder)
+        self.frame = backbone.img_size
         self.config = dict(config or {})
         self.meta = dict(meta or {})
         self.checkpoint_sha256 = checkpoint_sha256
         self.max_points = max_points
         self._objects: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
         self._cache_objects = cache_objects
-        self.sam_model = getattr(sam_stage, "model_type", None) or sam_model_type(self.sam)
+        self.sam_model = backbone.model_type
 
     # -- public API --------------------------------------------------------------
 
@@ -215,10 +196,6 @@ class PiSamCorrector:
         box = prompt.box.clipped(image.width, image.height)
         return self._run(image, box, prompt.points, None)
 
-    def coarse_stage(self) -> PiSamCoarse:
-        """A CoarseStage whose box prompts use the HR decoder (point-only prompts → SAM)."""
-        return PiSamCoarse(self)
-
     # -- internals ----------------------------------------------------------------
 
     def _object_box(self, image: ImageData, prompt: Prompt, previous: MaskOutput | None) -> Box:
@@ -233,19 +210,12 @@ class PiSamCorrector:
                 return from_mask
         return Box(0.0, 0.0, float(image.width), float(image.height))
 
-    def _geometry(self, emb: Any) -> tuple[float, float, float, float, int, int]:
+    def _geometry(self, emb: SamEmbedding) -> tuple[float, float, float, float, int, int]:
         """(ox, oy, sx, sy, H, W): region offset, frame pixels per image pixel, region size."""
-        ox, oy = getattr(emb, "offset", None) or (0, 0)
+        ox, oy = emb.offset
         big_h, big_w = (int(v) for v in emb.original_size)
         h, w = (int(v) for v in emb.input_size)
         return float(ox), float(oy), w / big_w, h / big_h, big_h, big_w
-
-    def _embedding(self, image: ImageData, box: Box) -> Any:
-        """SAM's embedding, of the same region SAM's stage would encode for this box."""
-        crop_region = getattr(self.sam_stage, "crop_region", None)
-        if crop_region is None:
-            return self.sam_stage.embedding(image)
-        return self.sam_stage.embedding(image, region=crop_region(image, Prompt(box=box)))
 
     def _object(self, image: ImageData, box: Box) -> tuple[Any, Any, tuple[float, ...]]:
         """Cached (ObjectFeatures, frame image, geometry) for ``box`` on ``image``."""
@@ -255,8 +225,9 @@ class PiSamCorrector:
         from dis_annotator.nets.pisam.frame import normalize_pad
         from dis_annotator.nets.pisam.sam_decoder_ext import box_prompt_decode
 
-        emb = self._embedding(image, box)
-        if getattr(emb, "interm", None) is None:
+        # The same region SAM's coarse stage encodes for this box (one shared cache entry).
+        emb = self.backbone.embedding_for(image, Prompt(box=box))
+        if emb.interm is None:
             raise WeightsError("Pi-SAM needs the SAM stage to capture the early ViT feature")
         geo = self._geometry(emb)
         key = (image.key, box.as_tuple(), geo)
@@ -276,7 +247,7 @@ class PiSamCorrector:
             )
             features = emb.features.to(self.device).float()
             interm = emb.interm.to(self.device).float()
-            sam_out = box_prompt_decode(self.sam, features, fbox, self.ext)
+            sam_out = box_prompt_decode(self.backbone.model, features, fbox, self.ext)
             obj = self.decoder.embed(sam_out, features, interm)
             obj.rgb = self.decoder.head.rgb_embed(frame_img)  # click-independent
         entry = (obj, frame_img, geo)
@@ -383,30 +354,18 @@ class PiSamCorrector:
         return mask, prob
 
 
-class PiSamCoarse:
-    """CoarseStage: box prompts → Pi-SAM's HR decoder; point-only prompts → the SAM stage."""
+class PiSamCorrector:
+    """CorrectStage: all clicks so far go through Pi-SAM's Precise Interactor, in order.
 
+    The object's box is the prompt's, else the one Pi-SAM used last time, else the
+    previous mask's bounding box.
+    """
+
+    name = "pisam"
     learned = True
 
-    def __init__(self, corrector: PiSamCorrector) -> None:
-        self.corrector = corrector
-        self.sam_stage = corrector.sam_stage
-        self.name = f"{getattr(self.sam_stage, 'name', 'sam')}+pisam"
+    def __init__(self, pisam: PiSam) -> None:
+        self.pisam = pisam
 
-    def prepare(self, image: ImageData, is_current: Any = None) -> None:
-        self.sam_stage.prepare(image, is_current)
-
-    def predict(self, image: ImageData, prompt: Prompt, previous: MaskOutput | None) -> MaskOutput:
-        if prompt.box is None:
-            return self.sam_stage.predict(image, prompt, previous)
-        out = self.corrector.predict_box(image, prompt)
-        if out.report is not None:
-            out.report.stage = "coarse"
-        return out
-
-    def __getattr__(self, item: str) -> Any:
-        # embedding(), model, device … of the wrapped SAM stage stay reachable.
-        inner = self.__dict__.get("sam_stage")
-        if inner is None:
-            raise AttributeError(item)
-        return getattr(inner, item)
+    def correct(self, image: ImageData, prompt: Prompt, previous: MaskOutput) -> MaskOutput:
+        return self.pisam.correct(image, prompt, previous)

@@ -72,7 +72,7 @@ def recommended_sam(device: str | None = None) -> SamRecommendation:
     importing torch there costs seconds).
     """
     if device is None:
-        from dis_annotator.engine.sam_stage import pick_device
+        from dis_annotator.engine.device import pick_device
 
         device = pick_device().type
     if _kind(device) == "cpu":

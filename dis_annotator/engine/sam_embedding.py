@@ -18,6 +18,7 @@ import torch
 
 from dis_annotator.engine.sam_transforms import resize_longest_side, scale_coords
 from dis_annotator.engine.types import Superseded
+from dis_annotator.geometry import Rect
 
 
 @dataclass
@@ -40,10 +41,10 @@ class SamEmbedding:
     img_size: int = 1024
 
     @property
-    def region(self) -> tuple[int, int, int, int]:
+    def region(self) -> Rect:
         """(x0, y0, x1, y1) of the encoded region in full-image pixels."""
         x0, y0 = self.offset
-        return (x0, y0, x0 + self.original_size[1], y0 + self.original_size[0])
+        return Rect(x0, y0, x0 + self.original_size[1], y0 + self.original_size[0])
 
     @property
     def nbytes(self) -> int:

@@ -2,6 +2,9 @@
 
 A stage is any object with a ``name``, a ``learned`` flag and the one method of its
 protocol. Stages are Qt-free and are only ever called from the inference thread.
+What stages share (the SAM backbone, Pi-SAM's decoder) is built once by the factory and
+passed to their constructors as typed arguments; a stage never reaches into another
+stage, and callers outside the engine use only ``Pipeline`` (docs/adr/0090).
 """
 
 from __future__ import annotations

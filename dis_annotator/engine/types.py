@@ -3,7 +3,8 @@
 Coordinate convention (fixed once for the whole project): a point is ``(x, y)`` =
 ``(column, row)`` in full-resolution image pixels of the image *as a viewer shows it*
 (EXIF orientation applied by :func:`dis_annotator.io.load_image`). A box is
-``(x0, y0, x1, y1)`` with ``x1``/``y1`` exclusive, also in full-resolution pixels.
+``(x0, y0, x1, y1)`` with ``x1``/``y1`` exclusive, also in full-resolution pixels: the
+project's one rectangle type, :class:`dis_annotator.geometry.Rect` (``Box`` here).
 Arrays are indexed ``[row, col]`` = ``[y, x]``.
 """
 
@@ -17,68 +18,7 @@ from typing import Any
 
 import numpy as np
 
-
-@dataclass(frozen=True)
-class Box:
-    """Axis-aligned box ``x0 <= x < x1``, ``y0 <= y < y1`` in image pixels."""
-
-    x0: float
-    y0: float
-    x1: float
-    y1: float
-
-    @property
-    def width(self) -> float:
-        return self.x1 - self.x0
-
-    @property
-    def height(self) -> float:
-        return self.y1 - self.y0
-
-    def as_tuple(self) -> tuple[float, float, float, float]:
-        return (self.x0, self.y0, self.x1, self.y1)
-
-    def clipped(self, width: int, height: int) -> Box:
-        """Clip to an image of ``width`` x ``height``; raise ``ValueError`` if nothing is left."""
-        x0, x1 = sorted((self.x0, self.x1))
-        y0, y1 = sorted((self.y0, self.y1))
-        if not all(math.isfinite(v) for v in (x0, y0, x1, y1)):
-            raise ValueError(f"box {self.as_tuple()} has non-finite coordinates")
-        cx0, cy0 = max(0.0, x0), max(0.0, y0)
-        cx1, cy1 = min(float(width), x1), min(float(height), y1)
-        if cx1 - cx0 < 1 or cy1 - cy0 < 1:
-            raise ValueError(
-                f"box {self.as_tuple()} is empty or lies outside the {width}x{height} image"
-            )
-        return Box(cx0, cy0, cx1, cy1)
-
-    def int_bounds(self) -> tuple[int, int, int, int]:
-        """Integer pixel bounds ``(x0, y0, x1, y1)`` covering the box (x1/y1 exclusive)."""
-        return (
-            int(math.floor(self.x0)),
-            int(math.floor(self.y0)),
-            int(math.ceil(self.x1)),
-            int(math.ceil(self.y1)),
-        )
-
-    def expanded(self, margin: float, width: int, height: int) -> Box:
-        """Grow by ``margin`` x the box size on every side, clipped to the image."""
-        dx, dy = self.width * margin, self.height * margin
-        return Box(
-            max(0.0, self.x0 - dx),
-            max(0.0, self.y0 - dy),
-            min(float(width), self.x1 + dx),
-            min(float(height), self.y1 + dy),
-        )
-
-    @staticmethod
-    def from_mask(mask: np.ndarray) -> Box | None:
-        """Tight box around the True pixels of ``mask`` (H×W), or None when empty."""
-        rows = np.flatnonzero(mask.any(axis=1))
-        if rows.size == 0:
-            return None
-        cols = np.flatnonzero(mask.any(axis=0))
-        return Box(float(cols[0]), float(rows[0]), float(cols[-1] + 1), float(rows[-1] + 1))
+from dis_annotator.geometry import Box
 
 
 @dataclass(frozen=True)
@@ -201,10 +141,12 @@ class MaskOutput:
 class Request:
     """A pipeline run for one object.
 
-    ``previous`` is the last result delivered for this object (None for a new object);
-    its ``state`` lets a corrector continue from where it stopped. ``generation`` grows
-    with each new request for the same ``object_id``; the worker uses it to drop stale
-    results.
+    ``object_id`` is the object's id; ``document`` names the annotation it belongs to (the
+    image path in the app; empty for one-off runs), so ``slot`` — the pair — identifies
+    the object across open images. ``previous`` is the last result delivered for this
+    object (None for a new object); its ``state`` lets a corrector continue from where it
+    stopped. ``generation`` grows with each new request in the same ``slot``; the worker
+    uses it to drop stale results.
     """
 
     image: ImageData
@@ -212,6 +154,16 @@ class Request:
     object_id: str = "0"
     generation: int = 0
     previous: MaskOutput | None = None
+    document: str = ""
+
+    @property
+    def slot(self) -> str:
+        return object_slot(self.object_id, self.document)
+
+
+def object_slot(object_id: str, document: str = "") -> str:
+    """``"<document>#<object id>"`` (just the object id without a document)."""
+    return f"{document}#{object_id}" if document else object_id
 
 
 @dataclass

@@ -18,7 +18,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-DEFAULT_MAX_PIXELS = int(os.environ.get("DIS_ANNOTATOR_MAX_PIXELS", 300_000_000))
+DEFAULT_MAX_PIXELS = 300_000_000
+MAX_PIXELS_ENV = "DIS_ANNOTATOR_MAX_PIXELS"
 IMAGE_SUFFIXES = frozenset(
     {".jpg", ".jpeg", ".png", ".tif", ".tiff", ".bmp", ".webp", ".gif", ".jfif"}
 )
@@ -29,6 +30,26 @@ Image.MAX_IMAGE_PIXELS = None
 
 class ImageLoadError(ValueError):
     """The file cannot be used as an image; ``str(exc)`` is a one-line reason."""
+
+
+def max_pixels_limit() -> int:
+    """The pixel budget: ``$DIS_ANNOTATOR_MAX_PIXELS`` when set, else 300 MP.
+
+    Raises :class:`ImageLoadError` naming the variable when it is not a positive whole
+    number (read at each call, so a bad value is a clear error, not an import crash).
+    """
+    raw = os.environ.get(MAX_PIXELS_ENV, "").strip()
+    if not raw:
+        return DEFAULT_MAX_PIXELS
+    try:
+        value = int(raw.replace("_", ""))
+    except ValueError:
+        value = 0
+    if value <= 0:
+        raise ImageLoadError(
+            f"{MAX_PIXELS_ENV}={raw[:40]!r} is not a positive whole number of pixels"
+        )
+    return value
 
 
 def _to_uint8(arr: np.ndarray, sixteen_bit: bool) -> np.ndarray:
@@ -59,11 +80,28 @@ def _pil_to_rgb(img: Image.Image) -> np.ndarray:
 
 
 def image_size(path: str | os.PathLike[str]) -> tuple[int, int]:
-    """``(width, height)`` as a viewer shows it, read from the header only."""
-    with Image.open(path) as img:
-        w, h = img.size
-        orientation = img.getexif().get(0x0112, 1)
+    """``(width, height)`` as a viewer shows it, read from the header only.
+
+    Raises :class:`ImageLoadError` (one line) when the header cannot be read.
+    """
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            with Image.open(path) as img:
+                w, h = img.size
+                try:
+                    orientation = img.getexif().get(0x0112, 1)
+                except Exception:  # noqa: BLE001 - a broken EXIF block: no rotation
+                    orientation = 1
+    except Exception as exc:  # noqa: BLE001 - Pillow raises many types on junk
+        raise ImageLoadError(f"{path}: cannot read the image header ({_reason(exc)})") from None
     return (h, w) if orientation in (5, 6, 7, 8) else (w, h)
+
+
+def _reason(exc: BaseException) -> str:
+    text = str(exc).strip()
+    first = text.splitlines()[0] if text else type(exc).__name__
+    return first[:160]
 
 
 def load_image(path: str | os.PathLike[str], max_pixels: int | None = None) -> np.ndarray:
@@ -74,13 +112,16 @@ def load_image(path: str | os.PathLike[str], max_pixels: int | None = None) -> n
     (default 300 MP, env ``DIS_ANNOTATOR_MAX_PIXELS``).
     """
     p = Path(path)
-    limit = DEFAULT_MAX_PIXELS if max_pixels is None else int(max_pixels)
-    if not p.exists():
-        raise ImageLoadError(f"{p}: file not found")
-    if p.is_dir():
-        raise ImageLoadError(f"{p}: is a folder, not an image")
-    if p.stat().st_size == 0:
-        raise ImageLoadError(f"{p}: empty file")
+    limit = max_pixels_limit() if max_pixels is None else int(max_pixels)
+    try:
+        if p.is_dir():
+            raise ImageLoadError(f"{p}: is a folder, not an image")
+        if p.stat().st_size == 0:
+            raise ImageLoadError(f"{p}: empty file")
+    except FileNotFoundError:
+        raise ImageLoadError(f"{p}: file not found") from None
+    except OSError as exc:
+        raise ImageLoadError(f"{p}: cannot read ({exc.strerror or _reason(exc)})") from None
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -100,13 +141,15 @@ def load_image(path: str | os.PathLike[str], max_pixels: int | None = None) -> n
         raise
     except UnidentifiedImageError:
         raise ImageLoadError(f"{p}: not an image (or a format Pillow cannot read)") from None
+    except MemoryError:
+        raise ImageLoadError(f"{p}: not enough memory to decode this image") from None
     except (OSError, SyntaxError, ValueError, EOFError) as exc:
-        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        reason = _reason(exc)
         if "truncated" in reason.lower() or isinstance(exc, EOFError):
             reason = f"truncated or damaged image ({reason})"
         raise ImageLoadError(f"{p}: {reason}") from None
-    except MemoryError:
-        raise ImageLoadError(f"{p}: not enough memory to decode this image") from None
+    except Exception as exc:  # noqa: BLE001 - decoders raise IndexError, struct.error, …
+        raise ImageLoadError(f"{p}: damaged image ({type(exc).__name__}: {_reason(exc)})") from None
     if rgb.ndim != 3 or rgb.shape[0] == 0 or rgb.shape[1] == 0:
         raise ImageLoadError(f"{p}: decoded to an empty image")
     return np.ascontiguousarray(rgb)

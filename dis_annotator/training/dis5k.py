@@ -24,6 +24,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from dis_annotator.geometry import Rect, bbox_of
 from dis_annotator.io import IMAGE_SUFFIXES
 
 SUBSETS: tuple[str, ...] = ("DIS-TR", "DIS-VD", "DIS-TE1", "DIS-TE2", "DIS-TE3", "DIS-TE4")
@@ -120,14 +121,12 @@ def enrich_components(gt: np.ndarray, min_fraction: float = MIN_FRACTION) -> lis
     return [mask] + [labels == i for i in kept]
 
 
-def component_box(mask: np.ndarray) -> tuple[int, int, int, int]:
+def component_box(mask: np.ndarray) -> Rect:
     """Tight ``(x0, y0, x1, y1)`` of the True pixels (x1/y1 exclusive); ValueError if empty."""
-    m = np.asarray(mask).astype(bool)
-    rows = np.flatnonzero(m.any(axis=1))
-    if rows.size == 0:
+    box = bbox_of(np.asarray(mask).astype(bool))
+    if box is None:
         raise ValueError("component_box of an empty mask")
-    cols = np.flatnonzero(m.any(axis=0))
-    return int(cols[0]), int(rows[0]), int(cols[-1]) + 1, int(rows[-1]) + 1
+    return box
 
 
 def coarse_dir(root: str | os.PathLike[str], subset: str) -> Path:

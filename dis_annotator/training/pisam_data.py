@@ -1,6 +1,6 @@
 """Pi-SAM training data: images + GT → cached SAM-frame entries (embeddings included).
 
-SAM is frozen in both stages, so the ViT runs once per image: :class:`EmbeddingCache`
+SAM is frozen in both stages, so the ViT runs once per image: :class:`DiskEmbeddingCache`
 stores, per image, the encoder output (features), the first global block's output
 (interm), the image and GT resized into SAM's frame (unpadded) and the resized shape.
 Files are ``<cache>/<sam_model>-<frame>/<content-hash>.pt`` written atomically with
@@ -89,7 +89,7 @@ def frame_arrays(item: PiSamItem, frame: int) -> tuple[np.ndarray, np.ndarray]:
     return rgb, gt
 
 
-class EmbeddingCache:
+class DiskEmbeddingCache:
     """Disk cache of :class:`FrameEntry` per (SAM model, frame, image content)."""
 
     def __init__(self, root: str | os.PathLike[str], sam: Any, sam_model: str) -> None:

@@ -7,11 +7,14 @@ output at 256² (real SAM: 64², 256², 1024²).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import torch
 
 from dis_annotator.engine.sam_model import SamConfig, build_sam
+
+if TYPE_CHECKING:
+    from dis_annotator.engine.sam_backbone import SamBackbone
 
 TINY_SAM = SamConfig(
     encoder_embed_dim=32,
@@ -32,8 +35,8 @@ def build_tiny_sam(seed: int = 0, image_size: int = 256) -> Any:
     return build_sam(replace(TINY_SAM, image_size=image_size))
 
 
-def tiny_sam_stage(seed: int = 0, device: str = "cpu", image_size: int = 256) -> Any:
-    """A real :class:`SamCoarseStage` over a tiny random SAM (model_type ``tiny``)."""
-    from dis_annotator.engine.sam_stage import SamCoarseStage
+def tiny_backbone(seed: int = 0, device: str = "cpu", image_size: int = 256) -> SamBackbone:
+    """A real :class:`SamBackbone` over a tiny random SAM (model_type ``tiny``)."""
+    from dis_annotator.engine.sam_backbone import SamBackbone
 
-    return SamCoarseStage(build_tiny_sam(seed, image_size), "tiny", device)
+    return SamBackbone(build_tiny_sam(seed, image_size), "tiny", device)

@@ -18,6 +18,7 @@ from typing import Any
 import torch
 import torch.nn.functional as F
 
+from dis_annotator.engine.device import pick_device
 from dis_annotator.nets.gt_encoder import ISNetGTEncoder
 from dis_annotator.training import trainer as T
 from dis_annotator.training.refiner_data import RefinerDataset
@@ -65,7 +66,7 @@ def train_gt_encoder(cfg: GTEncoderConfig) -> dict[str, Any]:
     """Train until max F > ``target_max_f`` on validation or the step budget; returns metrics."""
     from tqdm import tqdm
 
-    device = T.pick_device(cfg.device)
+    device = pick_device(cfg.device)
     torch.manual_seed(cfg.seed)
     out = Path(cfg.out)
     cache = Path(cfg.cache_dir) if cfg.cache_dir else out / "cache"

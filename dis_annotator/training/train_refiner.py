@@ -21,6 +21,7 @@ from typing import Any
 import torch
 
 from dis_annotator.engine.checkpoint import FORMAT, load_checkpoint, load_into, state_dict_of
+from dis_annotator.engine.device import pick_device
 from dis_annotator.engine.errors import WeightsError
 from dis_annotator.nets.gt_encoder import ISNetGTEncoder
 from dis_annotator.nets.isnet import ISNetDIS, warm_start_from_rgb
@@ -120,7 +121,7 @@ def train_refiner(cfg: RefinerConfig) -> dict[str, Any]:
     """Run (or resume) training; returns the last validation metrics and checkpoint paths."""
     from tqdm import tqdm
 
-    device = T.pick_device(cfg.device)
+    device = pick_device(cfg.device)
     torch.manual_seed(cfg.seed)
     out = Path(cfg.out)
     cache = Path(cfg.cache_dir) if cfg.cache_dir else out / "cache"

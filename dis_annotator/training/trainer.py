@@ -24,13 +24,6 @@ from dis_annotator.engine.checkpoint import load_checkpoint, save_checkpoint
 from dis_annotator.metrics import fmeasure_curve
 
 
-def pick_device(device: str | None) -> torch.device:
-    """``device`` or CUDA when available, else CPU."""
-    if device:
-        return torch.device(device)
-    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-
-
 def git_revision() -> str | None:
     """The repository's HEAD commit (None outside a git checkout)."""
     try:

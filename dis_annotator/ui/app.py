@@ -84,6 +84,13 @@ def _close_on_signals(window: QWidget) -> None:
     import signal
 
     def close(*_args: object) -> None:
+        # A modal dialog runs its own event loop: end it first, or the app never quits.
+        modal = QApplication.activeModalWidget()
+        while modal is not None and modal is not window:
+            modal.close()
+            if QApplication.activeModalWidget() is modal:
+                break
+            modal = QApplication.activeModalWidget()
         window.close()
 
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -106,8 +113,12 @@ def run(path: str | None = None, factory: Callable[[], Pipeline] | None = None) 
     window = MainWindow(factory or pipeline_factory(settings.engine, settings.sam_model), settings)
     window.show()
     _close_on_signals(window)
-    if path:
-        window.open_path(Path(path))
-    elif settings.last_folder and Path(settings.last_folder).is_dir():
-        window.open_path(Path(settings.last_folder))
+    start = Path(path) if path else None
+    if start is None and settings.last_folder and Path(settings.last_folder).is_dir():
+        start = Path(settings.last_folder)
+    if start is not None:
+        try:
+            window.open_path(start)
+        except Exception as exc:  # noqa: BLE001 - bad data must never stop the app starting
+            window.status.show_error(f"could not open {start}: {type(exc).__name__}: {exc}")
     return int(app.exec())

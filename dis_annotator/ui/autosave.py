@@ -5,11 +5,14 @@ copy of only the masks not yet on disk) and one background writer thread writes 
 atomically, in order.
 Changes that arrive in the same event-loop turn are coalesced into one write. Switching
 image or closing the window calls :meth:`flush`, which waits for the writer, so no edit
-is ever dropped (docs/adr/0072).
+is ever dropped (docs/adr/0072). A document whose latest write failed is remembered in
+:attr:`Autosaver.failures` until a later write succeeds, so closing the window can warn
+(docs/adr/0125).
 """
 
 from __future__ import annotations
 
+import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 
 from PySide6.QtCore import QObject, QTimer, Signal
@@ -38,6 +41,8 @@ class Autosaver(QObject):
         self._timer.timeout.connect(self._write_pending)
         self.saved.connect(self._mark_saved)
         self.enabled = True
+        self._failures: dict[int, tuple[Document, str]] = {}  # written by the writer thread
+        self._failures_lock = threading.Lock()
 
     def schedule(self, doc: Document) -> None:
         """Write ``doc`` soon (coalesced with other changes of this event-loop turn)."""
@@ -59,9 +64,23 @@ class Autosaver(QObject):
         try:
             pending.write()
         except Exception as exc:  # noqa: BLE001 - reported in the UI
-            self.failed.emit(doc, f"autosave of {doc.image_path.name} failed: {type(exc).__name__}: {exc}")
+            message = f"autosave of {doc.image_path.name} failed: {type(exc).__name__}: {exc}"
+            with self._failures_lock:
+                self._failures[id(doc)] = (doc, message)
+            self.failed.emit(doc, message)
             return
+        with self._failures_lock:
+            self._failures.pop(id(doc), None)
         self.saved.emit(doc, pending.revision)
+
+    def failures(self) -> list[tuple[Document, str]]:
+        """Documents whose latest write failed (their edits are not on disk), with why."""
+        with self._failures_lock:
+            return list(self._failures.values())
+
+    def forget(self, doc: Document) -> None:
+        with self._failures_lock:
+            self._failures.pop(id(doc), None)
 
     def _mark_saved(self, doc: Document, revision: int) -> None:
         doc.mark_saved(revision)
@@ -81,6 +100,7 @@ class Autosaver(QObject):
         pending = _prepare(doc)
         pending.write()
         doc.mark_saved(pending.revision)
+        self.forget(doc)
 
     def shutdown(self) -> None:
         self.flush()

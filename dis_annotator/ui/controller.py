@@ -4,6 +4,8 @@ commands; keeps the overlay and the objects panel in step with the document.
 Every edit of the document goes through the undo history (``Histories.push``); the
 document's change notifications — not the code that caused them — drive repaints and
 autosave, so undo/redo, model results and brush strokes all take the same path.
+Commands that hold pixels are created with ``compress=False``: ``Histories`` compresses
+them on its background thread (docs/adr/0061).
 """
 
 from __future__ import annotations
@@ -181,7 +183,7 @@ class Controller(QObject):
         record = self.doc.new_object(prompt=prompt)
         old, self.selected = self.selected, record.id
         self.canvas.overlay.selected = record.id
-        self.histories.push(self.doc, AddObject(record))
+        self.histories.push(self.doc, AddObject(record, compress=False))
         if old:
             self._restyle(old)
         self._refresh_points()
@@ -192,7 +194,7 @@ class Controller(QObject):
             return
         obj_id = self.selected
         self._cancel(self.doc, obj_id)
-        self.histories.push(self.doc, DeleteObject(obj_id))
+        self.histories.push(self.doc, DeleteObject(obj_id, compress=False))
 
     def rename(self, obj_id: str, label: str) -> None:
         if self.doc is not None and self.doc.find(obj_id) is not None:
@@ -213,17 +215,13 @@ class Controller(QObject):
         return False
 
     def _cancel(self, doc: Document, obj_id: str) -> None:
-        self.worker.cancel(self._key(doc, obj_id))
+        self.worker.cancel(obj_id, document=str(doc.image_path))
         self._pending.pop((id(doc), obj_id), None)
         if doc is self.doc:
             self.canvas.update_image_rect(self.canvas.overlay.set_preview(obj_id, None, (0, 0, 0)))
         self._refresh_points()
 
     # --- prompts -----------------------------------------------------------------------
-    @staticmethod
-    def _key(doc: Document, obj_id: str) -> str:
-        return f"{doc.image_path}#{obj_id}"
-
     def _submit(self, obj_id: str, prompt: Prompt, what: str) -> None:
         assert self.doc is not None and self.image is not None
         if self.inference_error is not None:
@@ -232,7 +230,8 @@ class Controller(QObject):
         doc = self.doc
         previous = doc.previous_output(obj_id) if what == "click" else None
         self._pending[(id(doc), obj_id)] = prompt
-        self.worker.submit(self.image, prompt, self._key(doc, obj_id), previous, Tag(doc, obj_id, prompt, what))
+        self.worker.submit(self.image, prompt, obj_id, previous, Tag(doc, obj_id, prompt, what),
+                           document=str(doc.image_path))
         self._refresh_points()
 
     def on_box(self, box: Box) -> None:
@@ -278,7 +277,7 @@ class Controller(QObject):
         if obj_id is None:
             return
         region = stroke_mask(self.doc.shape, [(float(x), float(y)) for x, y in points], radius)
-        self.histories.push(self.doc, PaintMask(obj_id, region, value=not erase))
+        self.histories.push(self.doc, PaintMask(obj_id, region, value=not erase, compress=False))
 
     # --- results -------------------------------------------------------------------------
     def on_partial(self, result: Result, tag: Tag) -> None:
@@ -300,7 +299,7 @@ class Controller(QObject):
         self.histories.push(
             doc,
             SetMask(tag.obj_id, result.mask, prompt=tag.prompt, provenance=result.provenance,
-                    stage_output=result.output, text=text),
+                    stage_output=result.output, text=text, compress=False),
         )
         if doc is self.doc:
             # The coarse preview goes away even when the refined mask equals the object's.
@@ -308,7 +307,7 @@ class Controller(QObject):
         self.result_shown.emit(result.provenance, False)
         self._refresh_points()
 
-    def on_failed(self, object_key: str, generation: int, message: str, tag: Tag | None) -> None:
+    def on_failed(self, object_id: str, generation: int, message: str, tag: Tag | None) -> None:
         if tag is not None:
             self._pending.pop((id(tag.doc), tag.obj_id), None)
             if tag.doc is self.doc:

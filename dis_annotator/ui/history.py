@@ -1,8 +1,14 @@
 """``QUndoCommand`` adapters around the Qt-free commands of :mod:`dis_annotator.annotation`.
 
-The annotation commands hold the logic and the compressed pixel patches; this module
-only lets ``QUndoStack`` drive them. One stack per image, all in one ``QUndoGroup`` so
-the Undo/Redo actions follow the image on screen.
+The annotation commands hold the logic and the pixel patches; this module only lets
+``QUndoStack`` drive them. One stack per image, all in one ``QUndoGroup`` so the
+Undo/Redo actions follow the image on screen.
+
+Compaction (docs/adr/0061): the app creates pixel-holding commands with
+``compress=False`` (a push then costs a diff and ``np.packbits``, about half of pushing
+with zlib on 8K results), and every pushed command goes to one background
+:class:`~dis_annotator.annotation.compactor.Compactor` that compresses its patches a few
+milliseconds later, off the UI thread.
 """
 
 from __future__ import annotations
@@ -12,6 +18,7 @@ import zlib
 from PySide6.QtGui import QUndoCommand, QUndoGroup, QUndoStack
 
 from dis_annotator.annotation.commands import Command
+from dis_annotator.annotation.compactor import Compactor
 from dis_annotator.annotation.document import Document
 
 
@@ -56,6 +63,7 @@ class Histories:
         self.group = QUndoGroup()
         self._stacks: dict[int, QUndoStack] = {}
         self._undo_limit = undo_limit
+        self.compactor = Compactor()
 
     def stack(self, doc: Document) -> QUndoStack:
         stack = self._stacks.get(id(doc))
@@ -69,7 +77,22 @@ class Histories:
         self.group.setActiveStack(self.stack(doc) if doc is not None else None)
 
     def push(self, doc: Document, cmd: Command) -> None:
+        """Apply ``cmd`` as the next undo step of ``doc``, then compact it in the background.
+
+        Whether the stack kept ``cmd``, merged it into the top command (which then holds the
+        same patch objects) or dropped it as obsolete, compacting ``cmd`` compresses its
+        patches wherever they now live; already compressed ones are left as they are.
+        """
         self.stack(doc).push(QtCommand(doc, cmd))
+        self.compactor.submit(cmd)
+
+    def flush(self) -> None:
+        """Wait until every pushed command is compacted (tests, benchmarks)."""
+        self.compactor.flush()
+
+    def close(self) -> None:
+        """Finish the queued compaction and stop its thread."""
+        self.compactor.close()
 
     def forget(self, doc: Document) -> None:
         stack = self._stacks.pop(id(doc), None)

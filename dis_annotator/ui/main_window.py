@@ -31,7 +31,13 @@ from dis_annotator.ui.autosave import Autosaver
 from dis_annotator.ui.canvas.tools import BrushTool, PromptTool
 from dis_annotator.ui.canvas.view import CanvasView
 from dis_annotator.ui.controller import Controller
-from dis_annotator.ui.export import ExportAllJob, ExportItem, export_current, run_export_all
+from dis_annotator.ui.export import (
+    ExportAllJob,
+    ExportItem,
+    ExportRefused,
+    export_current,
+    run_export_all,
+)
 from dis_annotator.ui.history import Histories
 from dis_annotator.ui.panels.files import FilesPanel
 from dis_annotator.ui.panels.objects import ObjectsPanel
@@ -63,6 +69,8 @@ class MainWindow(QMainWindow):
         self.actions = Actions(self, self.settings)
         self.stages: list[dict] = []
         self.export_job: ExportAllJob | None = None
+        self.notices: list[str] = []  # warnings shown with notify(), newest last
+        self._notice_box: QMessageBox | None = None
         self._build_docks()
         self._build_menus_and_toolbar()
         self._connect()
@@ -212,6 +220,8 @@ class MainWindow(QMainWindow):
             return False
         if opened.warning:
             self.status.show_error(opened.warning)
+            if opened.damaged:
+                self.notify("Saved annotation damaged", opened.warning)
         self.controller.show(opened.doc, opened.rgb, opened.levels)
         self.canvas.setFocus()  # Space+drag and the single-key tools work at once
         self.files.set_current(index)
@@ -254,6 +264,18 @@ class MainWindow(QMainWindow):
         if path:
             self.open_path(path)
 
+    def notify(self, title: str, text: str) -> None:
+        """A non-modal warning (one box, reused): never blocks start-up or navigation."""
+        self.notices.append(text)
+        box = self._notice_box
+        if box is None:
+            box = self._notice_box = QMessageBox(QMessageBox.Icon.Warning, title, text,
+                                                 QMessageBox.StandardButton.Ok, self)
+            box.setModal(False)
+        box.setWindowTitle(title)
+        box.setText(text)
+        box.show()
+
     # --- save / export ---------------------------------------------------------------------
     def save(self) -> None:
         doc = self.controller.doc
@@ -270,10 +292,15 @@ class MainWindow(QMainWindow):
         doc, img = self.controller.doc, self.controller.image
         if doc is None:
             return []
+        counts = {p: len(d) for p, d in self.session.docs.items()}
         try:
             written = export_current(doc, img.array if img else None, None,
                                      self.session.relative(doc.image_path).parent / doc.image_path.name,
-                                     self.settings.export_cutouts)
+                                     self.settings.export_cutouts, self.session.images, counts)
+        except ExportRefused as exc:
+            self.status.show_error(str(exc))
+            QMessageBox.warning(self, "Export", str(exc))
+            return []
         except Exception as exc:  # noqa: BLE001
             self.status.show_error(f"export failed: {exc}")
             return []
@@ -371,12 +398,33 @@ class MainWindow(QMainWindow):
         if self.export_job is not None:
             self.export_job.cancel()
             self.export_job.wait(10000)
+        problem = self._unsaved_problem()
+        if problem and QMessageBox.question(
+            self, "Unsaved changes", f"{problem}\nThese edits are not on disk. Close anyway?"
+        ) != QMessageBox.StandardButton.Yes:
+            event.ignore()
+            return
         try:
             self.autosaver.shutdown()
-        except Exception as exc:  # noqa: BLE001 - tell the user; they may save elsewhere
-            if QMessageBox.question(self, "Unsaved changes", f"Autosave failed: {exc}\nClose anyway?") \
-                    != QMessageBox.StandardButton.Yes:
-                event.ignore()
-                return
+        except Exception:  # noqa: BLE001 - already asked above; never block closing twice
+            pass
         self.worker.stop()
         super().closeEvent(event)
+
+    def _unsaved_problem(self) -> str:
+        """Why some edits are not on disk after a last save attempt ('' when all are)."""
+        try:
+            self.autosaver.flush()
+        except Exception as exc:  # noqa: BLE001
+            return f"Autosave failed: {exc}"
+        failed = self.autosaver.failures()
+        for doc, _ in failed:  # one more, synchronous try (the cause may be gone)
+            try:
+                self.autosaver.save_now(doc)
+            except Exception:  # noqa: BLE001 - reported below
+                pass
+        failed = self.autosaver.failures()
+        if not failed:
+            return ""
+        names = ", ".join(doc.image_path.name for doc, _ in failed[:5])
+        return f"Saving failed for {len(failed)} image(s) ({names}): {failed[0][1]}"

@@ -15,19 +15,29 @@ import numpy as np
 
 from dis_annotator.annotation.document import Document
 from dis_annotator.annotation.image_list import ImageList
-from dis_annotator.annotation.sidecar import load_sidecar
+from dis_annotator.annotation.sidecar import SidecarMismatch, read_sidecar
 from dis_annotator.io import ImageLoadError, load_image
 
 
-def load_document(image: Path, width: int, height: int) -> tuple[Document, str | None]:
-    """The saved annotation of ``image`` or a new empty one; second item: a warning."""
+def load_document(image: Path, width: int, height: int) -> tuple[Document, str | None, bool]:
+    """The saved annotation of ``image`` (its intact objects) or a new empty one; then a
+    warning (None when all is well) and whether the saved annotation is damaged.
+
+    Never raises: a damaged sidecar must not block the image (docs/adr/0123). Its
+    original JSON is backed up by the first save, so "starting fresh" loses nothing.
+    """
     try:
-        doc = load_sidecar(image, size=(width, height))
+        load = read_sidecar(image, size=(width, height))
+    except SidecarMismatch as exc:
+        return Document(image, width, height), f"{exc}; starting fresh (it is kept aside at the next save)", False
     except Exception as exc:  # noqa: BLE001 - a broken sidecar must not block the image
-        return Document(image, width, height), f"could not read the saved annotation ({exc}); starting fresh"
-    if doc is None:
-        return Document(image, width, height), None
-    return doc, None
+        message = f"could not read the saved annotation of {image.name} ({type(exc).__name__}: {exc})"
+        return Document(image, width, height), f"{message[:300]}; starting fresh", True
+    if load is None:
+        return Document(image, width, height), None, False
+    if load.problems:
+        return load.doc, load.summary(), True
+    return load.doc, None, False
 
 
 @dataclass
@@ -38,6 +48,7 @@ class Opened:
     doc: Document
     warning: str | None = None
     levels: list[np.ndarray] | None = None  # display pyramid, when decoded ahead
+    damaged: bool = False  # the saved annotation was damaged (warning says what)
 
 
 @dataclass
@@ -112,13 +123,13 @@ class Session:
         rgb = pixels.rgb
         h, w = rgb.shape[:2]
         doc = self.docs.get(path)
-        warning = None
+        warning, damaged = None, False
         if doc is None or doc.shape != (h, w):
-            doc, warning = load_document(path, w, h)
+            doc, warning, damaged = load_document(path, w, h)
             self.docs[path] = doc
         self.index = index
         self.list.set_current(index)
-        return Opened(index, path, rgb, doc, warning, pixels.levels)
+        return Opened(index, path, rgb, doc, warning, pixels.levels, damaged)
 
     def release(self, keep: set[Path]) -> list[Document]:
         """Forget saved documents not in ``keep``; returns the dropped ones."""

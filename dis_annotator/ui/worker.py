@@ -27,7 +27,15 @@ from typing import Any
 from PySide6.QtCore import QThread, Signal
 
 from dis_annotator.engine.pipeline import Pipeline
-from dis_annotator.engine.types import ImageData, MaskOutput, Prompt, Request, Result, Superseded
+from dis_annotator.engine.types import (
+    ImageData,
+    MaskOutput,
+    Prompt,
+    Request,
+    Result,
+    Superseded,
+    object_slot,
+)
 from dis_annotator.io import load_image
 
 
@@ -62,10 +70,11 @@ class InferenceWorker(QThread):
         self._running: str | None = None
 
     # --- UI thread API ---------------------------------------------------------------
-    def next_generation(self, object_id: str) -> int:
+    # One slot per object: ``Request(object_id=…, document=…).slot`` (docs/adr/0071).
+    def next_generation(self, slot: str) -> int:
         with self._cv:
-            gen = self._latest.get(object_id, 0) + 1
-            self._latest[object_id] = gen
+            gen = self._latest.get(slot, 0) + 1
+            self._latest[slot] = gen
             return gen
 
     def submit(
@@ -75,25 +84,29 @@ class InferenceWorker(QThread):
         object_id: str,
         previous: MaskOutput | None = None,
         tag: Any = None,
+        document: str = "",
     ) -> int:
-        """Queue a pipeline run for ``object_id``; returns its generation. Never blocks."""
-        gen = self.next_generation(object_id)
-        req = Request(image=image, prompt=prompt, object_id=object_id, generation=gen, previous=previous)
+        """Queue a pipeline run for object ``object_id`` of ``document``; returns its
+        generation. Never blocks."""
+        req = Request(image=image, prompt=prompt, object_id=object_id, previous=previous,
+                      document=document)
+        req.generation = self.next_generation(req.slot)
         with self._cv:
-            self._jobs.pop(object_id, None)
-            self._jobs[object_id] = Job(req, tag)
+            self._jobs.pop(req.slot, None)
+            self._jobs[req.slot] = Job(req, tag)
             self._cv.notify_all()
-        return gen
+        return req.generation
 
-    def cancel(self, object_id: str) -> None:
-        """Forget queued work for ``object_id`` and stop a running one at the next stage."""
-        self.next_generation(object_id)
+    def cancel(self, object_id: str, document: str = "") -> None:
+        """Forget queued work for the object and stop a running one at the next stage."""
+        slot = object_slot(object_id, document)
+        self.next_generation(slot)
         with self._cv:
-            self._jobs.pop(object_id, None)
+            self._jobs.pop(slot, None)
 
-    def is_latest(self, object_id: str, generation: int) -> bool:
+    def is_latest(self, slot: str, generation: int) -> bool:
         with self._cv:
-            return self._latest.get(object_id) == generation
+            return self._latest.get(slot) == generation
 
     def prepare(self, image: ImageData | None) -> None:
         with self._cv:
@@ -136,7 +149,7 @@ class InferenceWorker(QThread):
         except Exception as exc:  # a broken install must not take the app down
             self.pipeline_failed.emit(f"{type(exc).__name__}: {exc}")
             return
-        self.device = str(getattr(self.pipeline.coarse, "device", None) or _default_device())
+        self.device = self.pipeline.device
         self.pipeline_ready.emit(self.pipeline.describe(), list(self.pipeline.notes), self.device)
         while True:
             with self._cv:
@@ -146,7 +159,7 @@ class InferenceWorker(QThread):
                     return
                 if self._jobs:
                     _, job = self._jobs.popitem(last=False)
-                    self._running = job.request.object_id
+                    self._running = job.request.slot
                     work: Callable[[], None] = lambda job=job: self._run_job(job)  # noqa: E731
                 elif self._prepare is not None:
                     image, self._prepare = self._prepare, None
@@ -164,7 +177,7 @@ class InferenceWorker(QThread):
     def _current(self, req: Request) -> Callable[[], bool]:
         def check() -> bool:
             with self._cv:
-                return not self._stop and self._latest.get(req.object_id) == req.generation
+                return not self._stop and self._latest.get(req.slot) == req.generation
 
         return check
 
@@ -174,8 +187,7 @@ class InferenceWorker(QThread):
         check = self._current(req)
         if not check():
             return
-        correcting = req.previous is not None and bool(req.prompt.points) and self.pipeline.corrector is not None
-        self.activity.emit("correcting" if correcting else "coarse")
+        self.activity.emit("correcting" if self.pipeline.corrects(req) else "coarse")
 
         def on_partial(res: Result) -> None:
             if check():
@@ -198,8 +210,8 @@ class InferenceWorker(QThread):
     def _run_prepare(self, image: ImageData | Path, prefetch: bool) -> None:
         assert self.pipeline is not None
         if isinstance(image, Path):
-            if not getattr(self.pipeline.coarse, "learned", False):
-                return  # a classical coarse stage has no embedding to pre-compute
+            if not self.pipeline.prefetches:
+                return  # classical stages have no embedding to pre-compute
             try:
                 image = ImageData(load_image(image), name=str(image))
             except Exception:  # noqa: BLE001 - the user will see the error on opening it
@@ -215,9 +227,8 @@ class InferenceWorker(QThread):
         self.activity.emit("pre-encoding next" if prefetch else "encoding")
         t0 = time.perf_counter()
         try:
-            coarse = self.pipeline.coarse
-            if prefetch and hasattr(coarse, "prefetch"):
-                coarse.prefetch(image)
+            if prefetch:
+                self.pipeline.prefetch(image, check)
             else:
                 self.pipeline.prepare(image, check)
         except Superseded:
@@ -246,15 +257,6 @@ def _leave_a_core_to_the_ui() -> None:
     torch = sys.modules.get("torch")
     if torch is not None and torch.get_num_threads() > n:
         torch.set_num_threads(n)
-
-
-def _default_device() -> str:
-    import sys
-
-    torch = sys.modules.get("torch")  # only report CUDA when a stage already uses torch
-    if torch is not None and torch.cuda.is_available():
-        return "cuda"
-    return "cpu"
 
 
 def _message(exc: BaseException) -> str:

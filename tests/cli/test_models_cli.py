@@ -10,7 +10,7 @@ import pytest
 from dis_annotator.cli import main
 from dis_annotator.engine.weights import manifest, paths
 from dis_annotator.engine.weights.manifest import ModelInfo
-from tests.engine.sam_tiny import save_tiny
+from tests.engine.sam_tiny import tiny_refiner
 from tests.engine.test_weights_download import DIGEST, PAYLOAD, Handler
 
 
@@ -36,7 +36,7 @@ def test_list_shows_every_model(env, capsys):
 
 
 def test_import_verify_remove(env, tmp_path, capsys):
-    ckpt = save_tiny(tmp_path / "refiner_download.pth")
+    ckpt = tiny_refiner(tmp_path / "refiner_download.pth")
     assert main(["models", "import", str(ckpt), "--name", "dis_sam"]) == 0
     assert (env / "dis_sam.pth").is_file()
     assert main(["models", "verify"]) == 0

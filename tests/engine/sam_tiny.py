@@ -29,6 +29,14 @@ TINY = SamConfig(
 )
 
 
+def sam_stage(sam, model_type: str = "vit_b", device: str = "cpu", **backbone_options):
+    """A SAM coarse stage on its own backbone (what the factory builds, minus Pi-SAM)."""
+    from dis_annotator.engine.sam_backbone import SamBackbone
+    from dis_annotator.engine.sam_stage import SamCoarseStage
+
+    return SamCoarseStage(SamBackbone(sam, model_type, device, **backbone_options))
+
+
 def tiny_sam(seed: int = 0):
     torch.manual_seed(seed)
     sam = build_sam(TINY)
@@ -160,3 +168,14 @@ def tiny_sam_t(seed: int = 0):
             if name.endswith("weight") and p.dim() > 1 and "mask_decoder" in name:
                 p.mul_(2.0)
     return sam
+
+
+def tiny_refiner(path: Path, seed: int = 0, width: float = 0.125) -> Path:
+    """A narrow random-weight IS5Net refiner checkpoint (our format): what ``models import``
+    accepts for ``is5net`` / ``dis_sam``."""
+    from dis_annotator.nets.isnet import ISNetDIS
+
+    torch.manual_seed(seed)
+    net = ISNetDIS(in_ch=5, width=width)
+    save_checkpoint(path, "is5net", net.state_dict(), config={"in_ch": 5, "width": width, "size": 64})
+    return path

@@ -9,8 +9,8 @@ import numpy as np
 import torch
 
 from dis_annotator.engine.embedding_cache import MIB, EmbeddingCache
+from dis_annotator.engine.sam_backbone import DEFAULT_CACHE_MB
 from dis_annotator.engine.sam_embedding import SamEmbedding
-from dis_annotator.engine.sam_stage import DEFAULT_CACHE_MB
 
 
 @dataclass

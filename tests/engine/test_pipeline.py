@@ -80,3 +80,11 @@ def test_image_key_identifies_pixels():
     b[0, 0, 0] = 1
     assert ImageData(a).key == ImageData(a.copy()).key != ImageData(b).key
     assert ImageData(a).key != ImageData(np.zeros((5, 4, 3), np.uint8)).key
+
+
+def test_request_carries_the_object_id_and_its_document_makes_the_slot():
+    image = ImageData(np.zeros((4, 4, 3), np.uint8))
+    plain = Request(image, Prompt(box=Box(0, 0, 2, 2)), "abc")
+    assert plain.object_id == "abc" and plain.slot == "abc"
+    in_doc = Request(image, Prompt(box=Box(0, 0, 2, 2)), "abc", document="/p/x.png")
+    assert in_doc.object_id == "abc" and in_doc.slot == "/p/x.png#abc"

@@ -5,15 +5,17 @@ import torch
 from dis_annotator.engine import pisam_stage
 from dis_annotator.engine.checkpoint import save_checkpoint
 from dis_annotator.engine.errors import WeightsError
+from dis_annotator.engine.pisam_stage import PiSamCorrector
+from dis_annotator.engine.sam_stage import SamCoarseStage
 from dis_annotator.engine.stages import CoarseStage, CorrectStage
 from dis_annotator.engine.types import Box, ImageData, MaskOutput, Point, Prompt
 from dis_annotator.nets.pisam.decoder import PiSamDecoder
-from dis_annotator.training.pisam_tiny import tiny_sam_stage
+from dis_annotator.training.pisam_tiny import tiny_backbone
 
 
 @pytest.fixture(scope="module")
-def sam_stage():
-    return tiny_sam_stage(seed=0)
+def backbone():
+    return tiny_backbone(seed=0)
 
 
 @pytest.fixture(scope="module")
@@ -67,24 +69,26 @@ def test_broken_checkpoints_are_refused(tmp_path):
         pisam_stage.load_pisam(path)
 
 
-def test_load_default(tmp_path, monkeypatch, sam_stage):
+def test_load_default(tmp_path, monkeypatch, backbone):
     monkeypatch.setenv("DIS_ANNOTATOR_MODELS", str(tmp_path))
-    assert pisam_stage.load_default(sam_stage=sam_stage) is None
-    assert pisam_stage.load_default(sam_stage=None) is None
+    assert pisam_stage.load_default(backbone=backbone) is None
+    assert pisam_stage.load_default(backbone=None) is None
     _install(tmp_path, monkeypatch, sam_model="vit_b")
     with pytest.raises(WeightsError, match="trained for SAM vit_b"):
-        pisam_stage.load_default(sam_stage=sam_stage)
+        pisam_stage.load_default(backbone=backbone)
     _install(tmp_path, monkeypatch)
-    stage = pisam_stage.load_default(sam_stage=sam_stage)
-    assert isinstance(stage, CorrectStage)
-    assert isinstance(stage.coarse_stage(), CoarseStage)
+    stage = pisam_stage.load_default(backbone=backbone)
+    assert isinstance(PiSamCorrector(stage), CorrectStage)
+    assert isinstance(SamCoarseStage(backbone, box_path=stage), CoarseStage)
     assert stage.checkpoint_sha256 and len(stage.checkpoint_sha256) == 64
+    with pytest.raises(TypeError):
+        pisam_stage.load_default(backbone=backbone, device="cpu")  # explicit options only
 
 
 def test_untrained_interactor_click_leaves_box_mask_unchanged(tmp_path, monkeypatch,
-                                                              sam_stage, image):
+                                                              backbone, image):
     _install(tmp_path, monkeypatch)
-    stage = pisam_stage.load_default(sam_stage=sam_stage)
+    stage = pisam_stage.load_default(backbone=backbone)
     box = Box(30, 20, 150, 80)
     first = stage.predict_box(image, Prompt(box=box))
     assert first.mask.shape == (100, 200) and first.mask.dtype == bool
@@ -103,12 +107,12 @@ def test_untrained_interactor_click_leaves_box_mask_unchanged(tmp_path, monkeypa
     np.testing.assert_array_equal(third.mask, first.mask)
 
 
-def test_frame_to_image_mapping_keeps_x_as_column(tmp_path, monkeypatch, sam_stage, image):
+def test_frame_to_image_mapping_keeps_x_as_column(tmp_path, monkeypatch, backbone, image):
     """A 200×100 (W×H) image fills 256×128 of the 256² frame: frame x ∈ [64,128),
     y ∈ [32,64) is image x ∈ [50,100), y ∈ [25,50)."""
     _install(tmp_path, monkeypatch)
-    stage = pisam_stage.load_default(sam_stage=sam_stage)
-    emb = sam_stage.embedding(image)
+    stage = pisam_stage.load_default(backbone=backbone)
+    emb = backbone.embedding(image)
     geo = stage._geometry(emb)
     logits = torch.full((256, 256), -10.0)
     logits[32:64, 64:128] = 10.0
@@ -121,25 +125,25 @@ def test_frame_to_image_mapping_keeps_x_as_column(tmp_path, monkeypatch, sam_sta
     assert prob.shape == (100, 200)
 
 
-def test_coarse_wrapper_uses_hr_decoder_for_boxes(tmp_path, monkeypatch, sam_stage, image):
+def test_coarse_stage_box_path_uses_hr_decoder_for_boxes(tmp_path, monkeypatch, backbone, image):
     _install(tmp_path, monkeypatch)
-    stage = pisam_stage.load_default(sam_stage=sam_stage)
-    coarse = stage.coarse_stage()
+    stage = pisam_stage.load_default(backbone=backbone)
+    coarse = SamCoarseStage(backbone, box_path=stage)
     coarse.prepare(image)
     out = coarse.predict(image, Prompt(box=Box(30, 20, 150, 80)), None)
     assert isinstance(out, MaskOutput) and out.report.stage == "coarse"
     assert out.report.name == "pisam"
-    assert coarse.model is sam_stage.model
+    assert coarse.backbone.model is backbone.model and stage.backbone is backbone
 
 
 def test_point_only_prompts_go_to_sam_and_many_clicks_keep_the_latest(
-    tmp_path, monkeypatch, sam_stage, image
+    tmp_path, monkeypatch, backbone, image
 ):
     _install(tmp_path, monkeypatch)
-    stage = pisam_stage.load_default(sam_stage=sam_stage)
-    coarse = stage.coarse_stage()
+    stage = pisam_stage.load_default(backbone=backbone)
+    coarse = SamCoarseStage(backbone, box_path=stage)
     out = coarse.predict(image, Prompt(points=(Point(100, 50, True),)), None)
-    assert out.report.name == sam_stage.name and "sam_logits" in out.state
+    assert out.report.name == backbone.name and "sam_logits" in out.state
     clicks = tuple(Point(10 + 10 * i, 40, i % 2 == 0) for i in range(13))
     res = stage.correct(image, Prompt(box=Box(5, 5, 190, 95), points=clicks), out)
     assert res.report.settings == {"clicks_used": 10, "clicks_total": 13}

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from dis_annotator.engine import sam_stage, weights
+from dis_annotator.engine import sam_backbone, weights
 from dis_annotator.engine.checkpoint import save_checkpoint, sha256_file
+from dis_annotator.engine.device import pick_device
 from dis_annotator.engine.factory import build_pipeline
 from dis_annotator.engine.sam_choice import CPU_ORDER, GPU_ORDER, auto_order, recommended_sam
 from dis_annotator.engine.weights import manifest, paths
@@ -34,9 +35,12 @@ def test_orders():
 @pytest.mark.parametrize("device, first", [("cpu", "sam_vit_b"), ("cuda", "sam_vit_h")])
 def test_load_default_asks_in_device_order(monkeypatch, device, first):
     asked = []
-    monkeypatch.setattr(weights, "verified_path", lambda name: asked.append(name))
-    assert sam_stage.load_default(device=device) is None
+    monkeypatch.setattr(weights, "resolve_weights", lambda name: asked.append(name))
+    assert sam_backbone.load_default(device=device) is None
     assert asked == list(auto_order(device)) and asked[0] == first
+    asked.clear()
+    assert sam_backbone.load_default(device=device, sam_model="auto") is None
+    assert asked == list(auto_order(device))
 
 
 def test_cpu_auto_takes_mobile_sam_until_vit_b_is_installed(dirs, monkeypatch, tmp_path):
@@ -53,11 +57,13 @@ def test_cpu_auto_takes_mobile_sam_until_vit_b_is_installed(dirs, monkeypatch, t
     assert pipe.coarse.name == "sam-vit_t" and pipe.corrector is None
     assert any("Pi-SAM needs SAM ViT-B" in n for n in pipe.notes)
     weights.import_model(b_file, "sam_vit_b")
-    assert sam_stage.load_default(device="cpu").model_type == "vit_b"
+    assert sam_backbone.load_default(device="cpu").model_type == "vit_b"
     # Named explicitly (settings / options): MobileSAM even with vit_b installed.
     for name in ("vit_t", "mobilesam", "mobile_sam"):
-        assert sam_stage.load_default(device="cpu", sam_model=name).model_type == "vit_t"
-    assert sam_stage.load_default(device="cpu", sam_model="auto").model_type == "vit_b"
+        assert sam_backbone.load_default(device="cpu", sam_model=name).model_type == "vit_t"
+    assert sam_backbone.load_default(device="cpu", sam_model="auto").model_type == "vit_b"
+    named = build_pipeline(device="cpu", sam_model="mobile_sam")
+    assert named.stage_names["coarse"] == "sam-vit_t"
 
 
 def test_recommendation_cpu_and_gpu():
@@ -70,5 +76,5 @@ def test_recommendation_cpu_and_gpu():
     assert gpu.name == "sam_vit_b" and "375 MB" in gpu.blurb
     assert [a.name for a in gpu.alternatives] == ["mobile_sam"]
     assert recommended_sam("mps").name == "sam_vit_b"
-    assert recommended_sam().name == ("mobile_sam" if sam_stage.pick_device().type == "cpu"
+    assert recommended_sam().name == ("mobile_sam" if pick_device().type == "cpu"
                                       else "sam_vit_b")

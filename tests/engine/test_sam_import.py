@@ -104,17 +104,16 @@ def test_working_torchvision_takes_the_normal_path_and_matches_predictor(tmp_pat
     assert sys.modules["torchvision"].__version__ == "0.0+stand-in"
     assert "SamPredictor" in vars(segment_anything)  # the package __init__ really ran
 
-    from dis_annotator.engine.sam_stage import SamCoarseStage
     from dis_annotator.engine.types import Box, ImageData, Point, Prompt
-    from tests.engine.sam_tiny import make_image, tiny_sam
+    from tests.engine.sam_tiny import make_image, sam_stage, tiny_sam
 
     sam = tiny_sam()
     img = make_image(200, 260, seed=5)
-    stage = SamCoarseStage(sam, "vit_b", "cpu")
+    stage = sam_stage(sam)
     image = ImageData(img)
     pred = cls(sam)
     pred.set_image(img)
-    assert np.array_equal(pred.features.numpy(), stage.embedding(image).features.numpy())
+    assert np.array_equal(pred.features.numpy(), stage.backbone.embedding(image).features.numpy())
     box = np.array([40.0, 30.0, 200.0, 170.0])
     logits, iou, low = pred.predict(box=box, multimask_output=True, return_logits=True)
     out = stage.predict(image, Prompt(box=Box(*box)), None)

@@ -7,11 +7,11 @@ import pytest
 import torch
 
 from dis_annotator.engine import sam_stage as sam_stage_mod
+from dis_annotator.engine.sam_backbone import CropPolicy
 from dis_annotator.engine.sam_embedding import first_global_block
-from dis_annotator.engine.sam_stage import SamCoarseStage
 from dis_annotator.engine.stages import CoarseStage
 from dis_annotator.engine.types import Box, ImageData, Point, Prompt, Superseded
-from tests.engine.sam_tiny import make_image, reference_predict, tiny_sam
+from tests.engine.sam_tiny import make_image, reference_predict, sam_stage, tiny_sam
 
 
 @pytest.fixture(scope="module")
@@ -22,12 +22,12 @@ def sam():
 @pytest.fixture(scope="module")
 def shared(sam):
     """One stage (and cache) for tests that do not count encodes."""
-    return SamCoarseStage(sam, "vit_b", "cpu")
+    return sam_stage(sam)
 
 
 @pytest.fixture()
 def stage(sam):
-    return SamCoarseStage(sam, "vit_b", "cpu")
+    return sam_stage(sam)
 
 
 @pytest.fixture(scope="module")
@@ -53,7 +53,7 @@ def _check_equal(out, image, logits, iou, low, best, prompt):
 def test_is_a_coarse_stage(stage):
     assert isinstance(stage, CoarseStage)
     assert stage.name == "sam-vit_b" and stage.learned
-    assert stage.device.type == "cpu" and stage.model_type == "vit_b"
+    assert stage.backbone.device.type == "cpu" and stage.backbone.model_type == "vit_b"
 
 
 def test_box_alone_equals_predictor_multimask_best_iou(shared, sam, image):
@@ -104,22 +104,22 @@ def test_previous_from_other_model_is_ignored(shared, image):
 def test_embedding_cache_identity_and_prepare(stage, image):
     stage.prepare(image)
     stage.prepare(image)
-    assert stage.encodes == 1
-    emb = stage.embedding(image)
-    assert stage.embedding(image) is emb
+    assert stage.backbone.encodes == 1
+    emb = stage.backbone.embedding(image)
+    assert stage.backbone.embedding(image) is emb
     assert emb.features.shape == (1, 64, 64, 64) and emb.features.dtype == torch.float32
     assert emb.original_size == (240, 320) and emb.input_size == (768, 1024)
     assert emb.offset == (0, 0) and emb.region == (0, 0, 320, 240)
     # Same pixels, new object (e.g. the file was renamed): still a hit.
-    assert stage.embedding(ImageData(image.array.copy())) is emb
+    assert stage.backbone.embedding(ImageData(image.array.copy())) is emb
     other = ImageData(make_image(240, 320, seed=1))
-    assert stage.prefetch(other) and stage.encodes == 2
+    assert stage.backbone.prefetch(other) and stage.backbone.encodes == 2
     stage.predict(other, Prompt(box=Box(10, 10, 100, 100)), None)
-    assert stage.encodes == 2  # predict used the prefetched embedding
+    assert stage.backbone.encodes == 2  # predict used the prefetched embedding
 
 
 def test_interm_is_first_global_block_output(shared, sam, image):
-    emb = shared.embedding(image)
+    emb = shared.backbone.embedding(image)
     enc = sam.image_encoder
     gi = first_global_block(enc)
     assert gi == 1
@@ -142,10 +142,10 @@ def test_superseded_encode_is_abandoned_between_blocks(stage, image):
         return calls["n"] < 3  # true before the encode and before block 0, false at block 1
 
     with pytest.raises(Superseded):
-        stage.embedding(image, is_current)
-    assert calls["n"] == 3 and not stage.is_cached(image) and stage.encodes == 0
+        stage.backbone.embedding(image, is_current)
+    assert calls["n"] == 3 and not stage.backbone.is_cached(image) and stage.backbone.encodes == 0
     stage.prepare(image, lambda: False)  # prepare returns quietly
-    assert not stage.is_cached(image)
+    assert not stage.backbone.is_cached(image)
 
 
 @pytest.mark.parametrize(
@@ -172,18 +172,18 @@ def test_large_image_postprocess_matches_full_frame(shared, image, monkeypatch, 
 
 def test_crop_to_box_encodes_the_region(sam):
     big = ImageData(make_image(1200, 2100, seed=3))
-    stage = SamCoarseStage(sam, "vit_b", "cpu", crop_to_box=True)
+    stage = sam_stage(sam, crop=CropPolicy(enabled=True))
     stage.prepare(big)  # large image in crop mode: encoded lazily per region
-    assert stage.encodes == 0
+    assert stage.backbone.encodes == 0
     box = Box(900, 500, 1100, 640)
     out = stage.predict(big, Prompt(box=box), None)
     region = tuple(out.state["sam_region"])
     x0, y0, x1, y1 = region
     assert x0 <= 900 and x1 >= 1100 and (x1 - x0) < 2100 / 2
     assert all(v % 64 == 0 or v in (2100, 1200) for v in region)
-    emb = stage.embedding(big, region=region)
+    emb = stage.backbone.embedding(big, region=region)
     assert emb.offset == (x0, y0) and emb.original_size == (y1 - y0, x1 - x0)
-    assert stage.encodes == 1
+    assert stage.backbone.encodes == 1
     # the mask never leaves the encoded region; prob covers the ROI inside it
     outside = out.mask.copy()
     outside[y0:y1, x0:x1] = False
@@ -196,16 +196,16 @@ def test_crop_to_box_encodes_the_region(sam):
     np.testing.assert_allclose(corners[1], [emb.input_size[1], emb.input_size[0]])
     # the crop equals encoding the cropped pixels as an image of their own
     crop_img = ImageData(np.ascontiguousarray(big.array[y0:y1, x0:x1]))
-    plain = SamCoarseStage(sam, "vit_b", "cpu")
+    plain = sam_stage(sam)
     local = Box(box.x0 - x0, box.y0 - y0, box.x1 - x0, box.y1 - y0)
     ref = plain.predict(crop_img, Prompt(box=local), None)
     np.testing.assert_array_equal(out.state["sam_logits"], ref.state["sam_logits"])
     # a click inside the region keeps the frame and uses the previous logits
     nxt = stage.predict(big, Prompt(box=box, points=(Point(1000, 560),)), out)
     assert tuple(nxt.state["sam_region"]) == region and nxt.report.settings["previous_logits"]
-    assert stage.encodes == 1
+    assert stage.backbone.encodes == 1
     # a small box on a large image without crop mode: the whole image is encoded
-    assert SamCoarseStage(sam, "vit_b", "cpu").crop_region(big, Prompt(box=box)) is None
+    assert sam_stage(sam).backbone.crop_region(big, Prompt(box=box)) is None
 
 
 def test_predict_rejects_bad_prompt(shared, image):
@@ -222,9 +222,9 @@ def test_cpu_bf16_encoder_keeps_float32_outputs(image):
 
     torch.manual_seed(0)
     small = build_sam(replace(TINY, image_size=256))
-    fp32 = SamCoarseStage(small, "vit_b", "cpu").embedding(image)
-    bf16_stage = SamCoarseStage(small, "vit_b", "cpu", cpu_bf16=True)
-    emb = bf16_stage.embedding(image)
+    fp32 = sam_stage(small).backbone.embedding(image)
+    bf16_stage = sam_stage(small, cpu_bf16=True)
+    emb = bf16_stage.backbone.embedding(image)
     assert emb.features.shape == (1, 64, 16, 16) and emb.input_size == (192, 256)
     assert emb.features.dtype == torch.float32 and emb.interm.dtype == torch.float32
     assert not torch.equal(emb.features, fp32.features)  # autocast really ran

@@ -7,10 +7,9 @@ import pytest
 import torch
 
 from dis_annotator.engine.sam_model import PRESETS, build_sam, load_sam
-from dis_annotator.engine.sam_stage import SamCoarseStage
 from dis_annotator.engine.types import Box, ImageData, Point, Prompt
 from dis_annotator.nets.sam_import import sam_model_registry
-from tests.engine.sam_tiny import make_image
+from tests.engine.sam_tiny import make_image, sam_stage
 
 
 @pytest.mark.slow
@@ -26,9 +25,9 @@ def test_real_vit_b_encode_and_decode(tmp_path):
     del official, ours
     sam, config = load_sam(path)
     assert config.model_type == "vit_b"
-    stage = SamCoarseStage(sam, config.model_type, "cpu")
+    stage = sam_stage(sam, config.model_type)
     image = ImageData(make_image(480, 640, seed=2))
-    emb = stage.embedding(image)
+    emb = stage.backbone.embedding(image)
     assert emb.features.shape == (1, 256, 64, 64)
     assert emb.interm is not None and emb.interm.shape == (1, 64, 64, 768)
     assert emb.input_size == (768, 1024)
@@ -36,4 +35,4 @@ def test_real_vit_b_encode_and_decode(tmp_path):
     assert out.mask.shape == (480, 640) and out.state["sam_logits"].shape == (1, 256, 256)
     assert np.isfinite(out.prob).all() and out.score is not None
     nxt = stage.predict(image, Prompt(box=Box(100, 80, 500, 400), points=(Point(300, 240),)), out)
-    assert nxt.report.settings["previous_logits"] and stage.encodes == 1
+    assert nxt.report.settings["previous_logits"] and stage.backbone.encodes == 1

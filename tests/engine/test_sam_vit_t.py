@@ -10,11 +10,12 @@ import torch
 from dis_annotator.engine import pisam_stage
 from dis_annotator.engine.checkpoint import save_checkpoint
 from dis_annotator.engine.pipeline import Pipeline
-from dis_annotator.engine.sam_stage import NO_PISAM, SamCoarseStage, load_stage
+from dis_annotator.engine.sam_backbone import CropPolicy, SamBackbone, load_backbone
+from dis_annotator.engine.sam_stage import NO_PISAM, SamCoarseStage
 from dis_annotator.engine.types import Box, ImageData, Point, Prompt, Request, Superseded
 from dis_annotator.nets.sam_import import MaskDecoder, PromptEncoder, Sam, TwoWayTransformer
 from dis_annotator.nets.tinyvit.encoder import TinyViT
-from tests.engine.sam_tiny import TINY_T, make_image, reference_predict, tiny_sam_t
+from tests.engine.sam_tiny import TINY_T, make_image, reference_predict, sam_stage, tiny_sam_t
 
 
 @pytest.fixture(scope="module")
@@ -47,7 +48,7 @@ def reference(sam):
 
 @pytest.fixture(scope="module")
 def shared(sam):
-    return SamCoarseStage(sam, "vit_t", "cpu")
+    return sam_stage(sam, "vit_t")
 
 
 @pytest.fixture(scope="module")
@@ -87,22 +88,25 @@ def test_box_and_clicks_equal_the_predictor_path(shared, reference, image):
 
 
 def test_encoder_output_and_embedding_cache(sam, image):
-    stage = SamCoarseStage(sam, "vit_t", "cpu")
-    assert not stage.has_interm and not stage.capture_interm
-    assert stage.prefetch(image) and stage.encodes == 1
-    emb = stage.embedding(image)
+    stage = sam_stage(sam, "vit_t")
+    bb = stage.backbone
+    assert not bb.has_interm and not bb.capture_interm
+    assert bb.prefetch(image) and bb.encodes == 1
+    emb = bb.embedding(image)
     assert emb.features.shape == (1, 64, 64, 64) and emb.interm is None
     assert emb.input_size == (768, 1024)
     box = Box(60, 40, 250, 200)
     out = stage.predict(image, Prompt(box=box), None)
     stage.predict(image, Prompt(box=box, points=(Point(120, 100),)), out)
     # Pi-SAM asks for the early ViT feature; vit_t has none, and that must not re-encode.
-    assert stage.embedding(image, need_interm=True) is emb
-    assert stage.encodes == 1
+    assert bb.embedding(image, need_interm=True) is emb
+    assert bb.encodes == 1
+    # Asked for explicitly (as a Pi-SAM trainer would), still no feature and no capture.
+    assert not SamBackbone(sam, "vit_t", "cpu", capture_interm=True).capture_interm
 
 
 def test_superseded_encode_stops_between_tinyvit_blocks(sam, image):
-    stage = SamCoarseStage(sam, "vit_t", "cpu")
+    bb = SamBackbone(sam, "vit_t", "cpu")
     calls = {"n": 0}
 
     def is_current() -> bool:
@@ -110,48 +114,54 @@ def test_superseded_encode_stops_between_tinyvit_blocks(sam, image):
         return calls["n"] < 4  # before the encode, before blocks 0 and 1; then stop
 
     with pytest.raises(Superseded):
-        stage.embedding(image, is_current)
-    assert calls["n"] == 4 and not stage.is_cached(image) and stage.encodes == 0
+        bb.embedding(image, is_current)
+    assert calls["n"] == 4 and not bb.is_cached(image) and bb.encodes == 0
 
 
 def test_crop_to_box_with_vit_t(sam):
     big = ImageData(make_image(1200, 2100, seed=3))
-    stage = SamCoarseStage(sam, "vit_t", "cpu", crop_to_box=True)
+    stage = sam_stage(sam, "vit_t", crop=CropPolicy(enabled=True))
     stage.prepare(big)
-    assert stage.encodes == 0
+    assert stage.backbone.encodes == 0
     box = Box(900, 500, 1100, 640)
     out = stage.predict(big, Prompt(box=box), None)
     x0, y0, x1, y1 = region = tuple(out.state["sam_region"])
     assert x0 <= 900 and x1 >= 1100 and (x1 - x0) < 2100 / 2
     crop = ImageData(np.ascontiguousarray(big.array[y0:y1, x0:x1]))
     local = Box(box.x0 - x0, box.y0 - y0, box.x1 - x0, box.y1 - y0)
-    ref = SamCoarseStage(sam, "vit_t", "cpu").predict(crop, Prompt(box=local), None)
+    ref = sam_stage(sam, "vit_t").predict(crop, Prompt(box=local), None)
     np.testing.assert_array_equal(out.state["sam_logits"], ref.state["sam_logits"])
     nxt = stage.predict(big, Prompt(box=box, points=(Point(1000, 560),)), out)
     assert tuple(nxt.state["sam_region"]) == region and nxt.report.settings["previous_logits"]
-    assert stage.encodes == 1
+    assert stage.backbone.encodes == 1
 
 
 def test_project_checkpoint_round_trip(sam, tmp_path, image):
     path = tmp_path / "tiny_vit_t.pth"
     save_checkpoint(path, "sam", sam.state_dict(), config=TINY_T.to_dict())
-    stage = load_stage(str(path), "cpu")
-    assert stage.model_type == "vit_t" and stage.name == "sam-vit_t"
+    bb = load_backbone(path, device="cpu")
+    assert bb.model_type == "vit_t" and bb.name == "sam-vit_t" and not bb.has_interm
+    stage = SamCoarseStage(bb)
+    assert stage.name == "sam-vit_t"
     a = stage.predict(image, Prompt(box=Box(60, 40, 250, 200)), None)
-    b = SamCoarseStage(sam, "vit_t", "cpu").predict(image, Prompt(box=Box(60, 40, 250, 200)), None)
+    b = sam_stage(sam, "vit_t").predict(image, Prompt(box=Box(60, 40, 250, 200)), None)
     np.testing.assert_array_equal(a.state["sam_logits"], b.state["sam_logits"])
 
 
 def test_pisam_is_not_offered_for_vit_t(shared, sam, monkeypatch, tmp_path):
     import argparse
 
+    from dis_annotator.cli.train import _load_sam
     from dis_annotator.engine.errors import WeightsError
-    from dis_annotator.training.pisam_cli import _load_sam
+    from dis_annotator.nets.pisam.decoder import PiSamDecoder
 
     # Even a file named like Pi-SAM weights for vit_t is not picked up.
     (tmp_path / "pisam_vit_t.pth").write_bytes(b"x")
     monkeypatch.setenv("DIS_ANNOTATOR_MODELS", str(tmp_path))
-    assert pisam_stage.load_default(sam_stage=shared) is None
+    assert pisam_stage.load_default(backbone=shared.backbone) is None
+    # … nor can Pi-SAM be put on such a backbone by hand.
+    with pytest.raises(ValueError, match="intermediate features"):
+        pisam_stage.PiSam(shared.backbone, PiSamDecoder(vit_dim=32))
     # … and training one on MobileSAM is refused with the reason.
     path = tmp_path / "t.pth"
     save_checkpoint(path, "sam", sam.state_dict(), config=TINY_T.to_dict())
@@ -165,7 +175,7 @@ def test_pipeline_clicks_and_is5net_refiner_on_vit_t(shared, image):
 
     torch.manual_seed(0)
     refiner = IS5NetStage(ISNetDIS(in_ch=5, width=0.125).eval(), size=64, model="is5net")
-    pipe = Pipeline(coarse=shared, refiner=refiner)
+    pipe = Pipeline(coarse=shared, refiner=refiner, backbone=shared.backbone)
     assert [r["name"] for r in pipe.describe()] == ["sam-vit_t", "sam-vit_t (re-prompt)", "is5net"]
     box = Box(60, 40, 250, 200)
     first = pipe.run(Request(image, Prompt(box=box)))
@@ -186,17 +196,16 @@ def test_real_sam_predictor_with_tinyvit(tmp_path):
     import numpy as np
     from dis_annotator.nets import sam_import
     assert sam_import.HAS_TORCHVISION is True
-    from dis_annotator.engine.sam_stage import SamCoarseStage
     from dis_annotator.engine.types import Box, ImageData, Point, Prompt
-    from tests.engine.sam_tiny import make_image, tiny_sam_t
+    from tests.engine.sam_tiny import make_image, sam_stage, tiny_sam_t
 
     sam = tiny_sam_t()
     img = make_image(200, 260, seed=5)
-    stage = SamCoarseStage(sam, "vit_t", "cpu")
+    stage = sam_stage(sam, "vit_t")
     image = ImageData(img)
     pred = sam_import.sam_predictor_class()(sam)
     pred.set_image(img)
-    assert np.array_equal(pred.features.numpy(), stage.embedding(image).features.numpy())
+    assert np.array_equal(pred.features.numpy(), stage.backbone.embedding(image).features.numpy())
     box = np.array([40.0, 30.0, 200.0, 170.0])
     logits, iou, low = pred.predict(box=box, multimask_output=True, return_logits=True)
     out = stage.predict(image, Prompt(box=Box(*box)), None)
@@ -215,3 +224,22 @@ def test_real_sam_predictor_with_tinyvit(tmp_path):
     """
     res = run_py(code, make_torchvision(tmp_path))
     assert res.returncode == 0 and "OK" in res.stdout, res.stderr[-3000:]
+
+
+def test_factory_never_puts_pisam_on_vit_t(sam, tmp_path, monkeypatch):
+    from dis_annotator.engine.errors import WeightsError
+    from dis_annotator.engine.factory import build_pipeline
+    from dis_annotator.nets.pisam.decoder import PiSamDecoder
+
+    monkeypatch.setenv("DIS_ANNOTATOR_MODELS", str(tmp_path))
+    path = tmp_path / "t.pth"
+    save_checkpoint(path, "sam", sam.state_dict(), config=TINY_T.to_dict())
+    # Pi-SAM weights that would otherwise be picked up for this SAM type
+    pisam_stage.save_pisam(tmp_path / "pisam_vit_t.pth", PiSamDecoder(vit_dim=32),
+                           sam_model="vit_t", frame=1024, stage=2, step=1)
+    pipe = build_pipeline(device="cpu", sam_model=str(path))
+    assert pipe.stage_names["coarse"] == "sam-vit_t" and pipe.stage_names["correct"] == "sam-vit_t (re-prompt)"
+    assert pipe.corrector is None and pipe.prefetches
+    assert any("Pi-SAM needs SAM ViT-B's intermediate features" in n for n in pipe.notes)
+    with pytest.raises(WeightsError, match="intermediate features"):
+        build_pipeline(device="cpu", sam_model=str(path), corrector="pisam")

@@ -87,7 +87,8 @@ def test_download_with_matching_blob_installs_and_pins(server, target_dir, monke
     # the record lets later loads skip hashing; verify re-hashes and still says ok
     rec = json.loads((hashes.user_data_dir() / "hashes.json").read_text())
     assert rec[str(path.resolve())]["git_blob"] == BLOB
-    assert weights.verified_path("mobile_sam") == (path, SHA256)
+    found = weights.resolve_weights("mobile_sam")
+    assert (found.name, found.path, found.sha256, found.verified) == ("mobile_sam", path, SHA256, True)
     res = weights.verify("mobile_sam")[0]
     assert res.status == "ok" and "git blob id matches" in res.detail and res.sha256 == SHA256
     assert weights.download("mobile_sam") == path and len(Handler.ranges) == 1  # no refetch
@@ -113,7 +114,7 @@ def test_download_replaces_an_installed_file_that_fails(server, target_dir, monk
     (target_dir / "mobile_sam.pt").write_bytes(b"y" * len(PAYLOAD))  # right size, wrong bytes
     assert weights.verify("mobile_sam")[0].status == "mismatch"
     with pytest.raises(WeightsError, match="refused"):
-        weights.verified_path("mobile_sam")
+        weights.resolve_weights("mobile_sam")
     assert weights.download("mobile_sam").read_bytes() == PAYLOAD
 
 
@@ -153,3 +154,69 @@ def test_models_list_notes_the_corrector(capsys):
     lines = capsys.readouterr().out.splitlines()
     row = next(i for i, line in enumerate(lines) if line.startswith("mobile_sam "))
     assert "41 MB" in lines[row] and "Pi-SAM needs SAM ViT-B" in lines[row + 1]
+
+
+# --- the manifest field and the shape check (merged with issue 13's strict reader) -------
+def _manifest(**fields) -> str:
+    e = {"name": "m", "kind": "sam", "file": "m.pt", "sha256": None, **fields}
+    return json.dumps({"format": 1, "models": [e]})
+
+
+@pytest.mark.parametrize("bad", [BLOB.upper(), BLOB[:-1], BLOB + "0", "g" * 40, 7, [BLOB]])
+def test_manifest_git_blob_is_40_lower_case_hex_or_null(bad):
+    with pytest.raises(WeightsError, match="'git_blob' must be 40 lower-case hex") as info:
+        manifest.parse_manifest(_manifest(git_blob=bad), "manifest.json")
+    assert "\n" not in str(info.value)
+
+
+def test_manifest_git_blob_and_note_are_read():
+    (e,) = manifest.parse_manifest(_manifest(git_blob=BLOB, note="one line"), "m.json")
+    assert e.git_blob == BLOB and e.note == "one line" and e.sha256 is None
+    (e,) = manifest.parse_manifest(_manifest(git_blob=None), "m.json")
+    assert e.git_blob is None and e.note == ""
+    with pytest.raises(WeightsError, match="'note' must be text"):
+        manifest.parse_manifest(_manifest(note=3), "m.json")
+
+
+def test_the_shipped_manifest_parses_strictly():
+    text = manifest.manifest_path().read_text(encoding="utf-8")
+    by_name = {e.name: e for e in manifest.parse_manifest(text, "manifest.json")}
+    assert by_name["mobile_sam"].git_blob == "7ef2d090979fd9853adf17b7a99c8b94a1c5a6a7"
+    assert by_name["mobile_sam"].arch == "vit_t"
+
+
+def test_shape_check_accepts_mobile_sam_and_refuses_what_does_not_fit(tmp_path, monkeypatch):
+    """Without a hash to check (an entry with neither SHA-256 nor blob id), a MobileSAM
+    checkpoint must fit the vit_t network built on the meta device (docs/adr/0126)."""
+    import dataclasses
+
+    import torch
+
+    from dis_annotator.engine.checkpoint import save_checkpoint
+    from dis_annotator.engine.sam_model import PRESETS, build_sam
+    from dis_annotator.engine.weights.registry import check_file
+    from tests.engine.sam_tiny import TINY_T, save_tiny, tiny_sam_t
+
+    monkeypatch.setenv("DIS_ANNOTATOR_DATA_DIR", str(tmp_path / "data"))
+    info = dataclasses.replace(manifest.get("mobile_sam"), git_blob=None, size=None)
+    # the official layout: a bare state dict of the real-size model
+    torch.manual_seed(0)
+    sd = build_sam(PRESETS["vit_t"]).state_dict()
+    bare = tmp_path / "bare.pt"
+    torch.save(sd, bare)
+    res = check_file(info, bare, use_record=False)
+    assert res.status == "unverified" and "loads as sam" in res.detail
+    # our format with a TinyViT config
+    ours = tmp_path / "ours.pth"
+    save_checkpoint(ours, "sam", tiny_sam_t().state_dict(), config=TINY_T.to_dict())
+    assert check_file(info, ours, use_record=False).status == "unverified"
+    # a key missing, a shape changed, a ViT-B SAM under the MobileSAM name: unusable
+    sd.pop("image_encoder.layers.0.blocks.0.conv1.c.weight")
+    torch.save(sd, bare)
+    assert check_file(info, bare, use_record=False).status == "unusable"
+    sd = build_sam(PRESETS["vit_t"]).state_dict()
+    sd["image_encoder.neck.0.weight"] = torch.zeros(256, 320, 1, 2)
+    torch.save(sd, bare)
+    assert check_file(info, bare, use_record=False).status == "unusable"
+    res = check_file(info, save_tiny(tmp_path / "b.pth"), use_record=False)
+    assert res.status == "unusable" and "mobile_sam is vit_t" in res.detail

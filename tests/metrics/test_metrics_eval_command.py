@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from dis_annotator.cli import main
-from dis_annotator.commands.eval import parse_checkpoints
+from dis_annotator.cli.eval import parse_checkpoints
 
 
 def _scene(i: int) -> tuple[np.ndarray, np.ndarray]:

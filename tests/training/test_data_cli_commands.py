@@ -11,7 +11,7 @@ import pytest
 
 from dis_annotator.cli import main
 from dis_annotator.engine.types import Box, MaskOutput
-from dis_annotator.training.data_cli import CoarseMaskWriter, SamSource, pick_coarse_source
+from dis_annotator.training.coarse_masks import CoarseMaskWriter, SamSource, pick_coarse_source
 from dis_annotator.training.dis5k import coarse_path, enrich_components, list_pairs, read_coarse
 
 

@@ -31,7 +31,7 @@ import torch
 
 from dis_annotator.engine.pisam_stage import load_pisam
 from dis_annotator.nets.pisam.decoder import PiSamDecoder
-from dis_annotator.training.pisam_data import EmbeddingCache, PiSamItem
+from dis_annotator.training.pisam_data import DiskEmbeddingCache, PiSamItem
 from dis_annotator.training.pisam_eval import evaluate_clicks, evaluate_stage1
 from dis_annotator.training.pisam_tiny import build_tiny_sam
 from dis_annotator.training.pisam_train import TrainConfig, train
@@ -81,7 +81,7 @@ def trained(tmp_path_factory):
 def _train_both_stages(tmp_path_factory):
     d = tmp_path_factory.mktemp("pisam")
     sam = build_tiny_sam(0, FRAME)
-    cache = EmbeddingCache(d / "cache", sam, "tiny")
+    cache = DiskEmbeddingCache(d / "cache", sam, "tiny")
     train_paths = cache.ensure_all(target_and_distractor(32, FRAME, 1))
     val_paths = cache.ensure_all(target_and_distractor(16, FRAME, 2))
     torch.manual_seed(0)

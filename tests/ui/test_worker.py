@@ -135,3 +135,15 @@ def test_ui_never_stalls_while_the_pipeline_runs(qtbot, make_window, tmp_path):
         assert min(walls) < 100
     elif min(walls) >= 100:
         print(f"wall-clock figure not asserted: load average {load:.1f} on {os.cpu_count()} cores")
+
+
+def test_same_object_id_in_two_documents_are_separate_slots(qtbot, worker):
+    """A request carries the bare object id; the document makes its slot."""
+    img, _ = scene(0)
+    image = ImageData(img)
+    results = []
+    worker.result.connect(lambda r, tag: results.append((r.object_id, tag)))
+    worker.submit(image, Prompt(box=Box(115, 75, 300, 225)), "obj", tag="a", document="a.png")
+    worker.submit(image, Prompt(box=Box(120, 80, 295, 220)), "obj", tag="b", document="b.png")
+    qtbot.waitUntil(lambda: len(results) == 2, timeout=40000)
+    assert sorted(results) == [("obj", "a"), ("obj", "b")]  # neither superseded the other

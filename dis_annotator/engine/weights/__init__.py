@@ -21,14 +21,15 @@ from dis_annotator.engine.weights.registry import (
     list_models,
     locate,
     remove,
-    verified_path,
     verify,
 )
+from dis_annotator.engine.weights.resolve import ResolvedWeights, resolve_weights
 
 __all__ = [
     "DownloadCancelled",
     "DownloadError",
     "ModelInfo",
+    "ResolvedWeights",
     "ResumableDownloader",
     "VerifyResult",
     "download",
@@ -40,8 +41,8 @@ __all__ = [
     "locate",
     "manual_hint",
     "remove",
+    "resolve_weights",
     "search_dirs",
     "user_models_dir",
-    "verified_path",
     "verify",
 ]

@@ -13,6 +13,8 @@ downloader itself on the finished ``.part``, before pooch sees it (docs/adr/0111
 from __future__ import annotations
 
 import os
+import re
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -41,10 +43,50 @@ def manual_hint(info: manifest.ModelInfo) -> str:
     )
 
 
+def _drop_if_empty(path: Path) -> None:
+    try:
+        if path.stat().st_size == 0:
+            path.unlink()
+    except OSError:
+        pass
+
+
+# pooch's temporary download file (NamedTemporaryFile's default "tmp" + 8 characters).
+# Ours is always empty or being hash-checked; one older than this was left by a killed
+# process (SIGKILL skips pooch's clean-up).
+_POOCH_TMP = re.compile(r"^tmp[a-z0-9_]{8}$")
+POOCH_TMP_AGE_S = 3600.0
+
+
+def remove_stale_downloads(folder: Path) -> list[Path]:
+    """Delete pooch temp files and empty ``.part`` files a killed download left."""
+    removed = []
+    now = time.time()
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return removed
+    for e in entries:
+        p = Path(e.path)
+        try:
+            st = e.stat()
+        except OSError:
+            continue
+        stale_tmp = _POOCH_TMP.match(e.name) and now - st.st_mtime > POOCH_TMP_AGE_S
+        empty_part = e.name.endswith(".part") and st.st_size == 0
+        if e.is_file() and (stale_tmp or empty_part):
+            try:
+                p.unlink()
+            except OSError:
+                continue
+            removed.append(p)
+    return removed
+
+
 class ResumableDownloader:
     """pooch downloader callable that appends to a persistent ``.part`` file."""
 
-    chunk = 1 << 20
+    chunk = 1 << 16  # small enough that an interrupted download keeps most of what arrived
 
     def __init__(
         self,
@@ -103,16 +145,22 @@ class ResumableDownloader:
                 raise DownloadError(f"{url}: server resumed at the wrong offset")
             length = r.headers.get("Content-Length")
             total = done + int(length) if length is not None else self.expected_size
-            with open(self.part, mode) as fh:
-                if self.progress:
-                    self.progress(done, total)
-                for block in r.iter_content(self.chunk):
-                    if self.should_cancel is not None and self.should_cancel():
-                        raise DownloadCancelled(f"cancelled; {done} bytes kept in {self.part}")
-                    fh.write(block)
-                    done += len(block)
+            try:
+                with open(self.part, mode) as fh:
                     if self.progress:
                         self.progress(done, total)
+                    for block in r.iter_content(self.chunk):
+                        if self.should_cancel is not None and self.should_cancel():
+                            raise DownloadCancelled(f"cancelled; {done} bytes kept in {self.part}")
+                        fh.write(block)
+                        done += len(block)
+                        if self.progress:
+                            self.progress(done, total)
+            except BaseException:
+                # Ctrl+C, cancel, a network error: what arrived is kept (closing the file
+                # flushed it) for a later resume; an empty .part is worth nothing.
+                _drop_if_empty(self.part)
+                raise
 
 
 def download(
@@ -145,6 +193,7 @@ def download(
             # Without a known SHA-256 pooch would keep the existing file, not fetch anew.
             target.unlink()
             hashes.forget(target)
+    remove_stale_downloads(target_dir)
     part = target_dir / f"{info.file}.part"
     checked: dict[str, str] = {}
 

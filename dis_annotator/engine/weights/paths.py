@@ -9,6 +9,7 @@ to the first ``$DIS_ANNOTATOR_MODELS`` folder when set, else to the user folder.
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from pathlib import Path
 
 APP_NAME = "dis-annotator"
@@ -56,6 +57,16 @@ def search_dirs() -> list[Path]:
             seen.add(key)
             out.append(d)
     return out
+
+
+def find_in_search_dirs(files: Sequence[str]) -> Path | None:
+    """The first existing ``<dir>/<file>``: folders in search order, then ``files`` in order."""
+    for d in search_dirs():
+        for f in files:
+            p = Path(d) / f
+            if p.is_file():
+                return p
+    return None
 
 
 def download_dir() -> Path:

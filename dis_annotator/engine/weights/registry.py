@@ -14,17 +14,13 @@ from dis_annotator.engine.checkpoint import load_checkpoint, sha256_file
 from dis_annotator.engine.errors import WeightsError
 from dis_annotator.engine.weights import hashes, manifest
 from dis_annotator.engine.weights.manifest import ModelInfo
-from dis_annotator.engine.weights.paths import download_dir, search_dirs
+from dis_annotator.engine.weights.paths import download_dir, find_in_search_dirs, search_dirs
+from dis_annotator.engine.weights.validate import validate_checkpoint
 
 
 def locate(name: str) -> Path | None:
     """Path of the installed file for ``name`` (first hit in the search order) or None."""
-    info = manifest.get(name)
-    for d in search_dirs():
-        p = d / info.file
-        if p.is_file():
-            return p
-    return None
+    return find_in_search_dirs((manifest.get(name).file,))
 
 
 def list_models() -> list[ModelInfo]:
@@ -34,7 +30,8 @@ def list_models() -> list[ModelInfo]:
 
 @dataclass(frozen=True)
 class VerifyResult:
-    """``status``: ok | unverified | mismatch | missing | unreadable."""
+    """``status``: ok | unverified | mismatch | missing | unreadable | unusable (loads,
+    but not into the network of its model: wrong keys, shapes or contents)."""
 
     name: str
     status: str
@@ -74,12 +71,16 @@ def check_file(info: ModelInfo, path: Path, use_record: bool = True) -> VerifyRe
             )
         return VerifyResult(info.name, "ok", path, "SHA-256 matches the manifest", digest)
     try:
-        load_checkpoint(path)
+        obj = load_checkpoint(path)
     except WeightsError as exc:
         return VerifyResult(info.name, "unreadable", path, str(exc), digest)
+    try:
+        validate_checkpoint(info, obj, path.name)
+    except WeightsError as exc:
+        return VerifyResult(info.name, "unusable", path, str(exc), digest)
     return VerifyResult(
         info.name, "unverified", path,
-        f"no published SHA-256; loads as plain tensors; sha256 {digest[:12]}…", digest,
+        f"no published SHA-256; loads as {info.kind}; sha256 {digest[:12]}…", digest,
     )
 
 
@@ -134,22 +135,6 @@ def verify(name: str | None = None) -> list[VerifyResult]:
     ]
 
 
-def verified_path(name: str) -> tuple[Path, str] | None:
-    """``(path, sha256)`` of an installed, hash-checked file; None when not installed.
-
-    Raises WeightsError when the file's hash or size contradicts the manifest.
-    """
-    info = manifest.get(name)
-    path = locate(info.name)
-    if path is None:
-        return None
-    res = check_file(info, path) if (info.sha256 or info.git_blob) else None
-    if res is not None and res.status != "ok":
-        raise WeightsError(f"{path.name}: refused, {res.detail} (re-download it)")
-    digest = res.sha256 if res is not None else hashes.file_sha256(path)
-    return path, str(digest)
-
-
 def _guess_name(path: Path) -> str:
     digest = sha256_file(path)
     hit = manifest.by_sha256(digest)
@@ -169,7 +154,9 @@ def _guess_name(path: Path) -> str:
     sam_keys = ("image_encoder.patch_embed.proj.weight", TINY_VIT_KEY)
     if kind == "sam" or (isinstance(obj, dict) and any(k in obj for k in sam_keys)):
         if kind == "sam":
-            raise WeightsError(f"{path.name}: a custom SAM checkpoint; give --name sam_vit_b|l|h")
+            raise WeightsError(
+                f"{path.name}: a custom SAM checkpoint; give --name sam_vit_b|l|h or mobile_sam"
+            )
         return manifest.get(f"sam_{infer_config(obj).model_type}").name
     raise WeightsError(f"{path.name}: cannot tell which model this is; give --name")
 
@@ -186,7 +173,8 @@ def import_model(path: str | Path, name: str | None = None) -> Path:
     info = manifest.get(name) if name else manifest.get(_guess_name(src))
     res = check_file(info, src, use_record=False)
     if not res.usable:
-        raise WeightsError(f"{src.name}: refused for {info.name}: {res.status}, {res.detail}")
+        detail = res.detail.removeprefix(f"{src.name}: ")
+        raise WeightsError(f"{src.name}: refused for {info.name}: {res.status}, {detail}")
     target = download_dir() / info.file
     if target.exists() and hashes.same_file(src, target):
         return target

@@ -11,12 +11,11 @@ from torch import nn
 from dis_annotator.nets.tinyvit.conv import Conv2dBN, drop_path
 
 
-def offset_index(window: int) -> torch.Tensor:
-    """(N, N) long, N = window²: for tokens i, j of a window, the column of the bias table
-    that holds their offset (|Δrow|, |Δcol|).
+def _offsets(window: int) -> tuple[list[int], int]:
+    """Row-major (N·N) bias-table columns of :func:`offset_index`, and how many columns.
 
-    Columns are numbered in order of first appearance while scanning token pairs row-major,
-    as the official code does; its checkpoint's ``attention_biases`` is laid out that way.
+    Plain Python, so the table width is known without reading a tensor (the network can
+    then be built on the ``meta`` device, as the checkpoint shape check does).
     """
     points = list(itertools.product(range(window), range(window)))
     seen: dict[tuple[int, int], int] = {}
@@ -27,7 +26,19 @@ def offset_index(window: int) -> torch.Tensor:
             if off not in seen:
                 seen[off] = len(seen)
             idxs.append(seen[off])
-    return torch.tensor(idxs, dtype=torch.long).view(len(points), len(points))
+    return idxs, len(seen)
+
+
+def offset_index(window: int) -> torch.Tensor:
+    """(N, N) long, N = window²: for tokens i, j of a window, the column of the bias table
+    that holds their offset (|Δrow|, |Δcol|).
+
+    Columns are numbered in order of first appearance while scanning token pairs row-major,
+    as the official code does; its checkpoint's ``attention_biases`` is laid out that way.
+    """
+    idxs, _ = _offsets(window)
+    n = window * window
+    return torch.tensor(idxs, dtype=torch.long).view(n, n)
 
 
 class Attention(nn.Module):
@@ -45,8 +56,9 @@ class Attention(nn.Module):
         self.norm = nn.LayerNorm(dim)
         self.qkv = nn.Linear(dim, 3 * dim)
         self.proj = nn.Linear(dim, dim)
-        idx = offset_index(window)
-        self.attention_biases = nn.Parameter(torch.zeros(num_heads, int(idx.max()) + 1))
+        idxs, columns = _offsets(window)
+        idx = torch.tensor(idxs, dtype=torch.long).view(window * window, window * window)
+        self.attention_biases = nn.Parameter(torch.zeros(num_heads, columns))
         # Derived from the window size alone: not part of the checkpoint.
         self.register_buffer("attention_bias_idxs", idx, persistent=False)
 

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from dis_annotator.geometry import Rect, bbox_of
 from dis_annotator.training.synth.backgrounds import add_distractors, blend, make_background
 from dis_annotator.training.synth.canvas import Canvas
 from dis_annotator.training.synth.geometry import Region
@@ -57,7 +58,7 @@ class SynthSample:
     image: np.ndarray
     gt: np.ndarray
     kind: str
-    box: tuple[int, int, int, int]
+    box: Rect
     alpha: np.ndarray | None = None
     background: str = ""
 
@@ -129,13 +130,6 @@ def _fg_field(
     return np.clip(fg, 0, 255, out=fg)
 
 
-def _bbox(mask: np.ndarray) -> tuple[int, int, int, int]:
-    """(x0, y0, x1, y1) of a non-empty H×W bool mask, x1/y1 exclusive."""
-    rows = np.flatnonzero(mask.any(axis=1))
-    cols = np.flatnonzero(mask.any(axis=0))
-    return int(cols[0]), int(rows[0]), int(cols[-1]) + 1, int(rows[-1]) + 1
-
-
 def generate_sample(
     rng: np.random.Generator,
     size: tuple[int, int] = (512, 512),
@@ -157,7 +151,7 @@ def generate_sample(
     alpha, kind = _draw_object(rng, (w, h), kinds)
     gt_bool = alpha > 0.5
     # the object's colour is only needed where it has any coverage
-    ax0, ay0, ax1, ay1 = _bbox(alpha > 0)
+    ax0, ay0, ax1, ay1 = bbox_of(alpha > 0)
     crop = (slice(ay0, ay1), slice(ax0, ax1))
     a_crop = np.ascontiguousarray(alpha[crop])
     bg, cols, bg_kind = make_background(rng, (w, h))
@@ -190,6 +184,8 @@ def generate_sample(
     chroma = rng.standard_normal((h // 2 + 1, w // 2 + 1, 3), dtype=np.float32) * (sigma * 0.5)
     img += cv2.resize(chroma, (w, h), interpolation=cv2.INTER_LINEAR)
     image = np.clip(img + 0.5, 0, 255).astype(np.uint8)
-    box = _bbox(gt_bool)
+    box = bbox_of(gt_bool)
+    if box is None:  # every drawer paints something; an empty GT is a bug there
+        raise ValueError(f"{kind}: the drawn object has no pixels")
     gt = gt_bool.astype(np.uint8) * 255
     return SynthSample(image=image, gt=gt, kind=kind, box=box, alpha=alpha, background=bg_kind)

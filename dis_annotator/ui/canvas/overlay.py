@@ -19,29 +19,9 @@ import numpy as np
 from PySide6.QtCore import QObject, QPointF, Signal
 from PySide6.QtGui import QImage, QPainter
 
-Rect = tuple[int, int, int, int]  # x0, y0, x1, y1 (exclusive), image pixels
+from dis_annotator.geometry import Rect, bbox_of, union_of
 
 SELECTED_EDGE = (255, 255, 255)
-
-
-def _bbox(mask: np.ndarray) -> Rect | None:
-    rows = np.flatnonzero(mask.any(axis=1))
-    if rows.size == 0:
-        return None
-    cols = np.flatnonzero(mask.any(axis=0))
-    return (int(cols[0]), int(rows[0]), int(cols[-1]) + 1, int(rows[-1]) + 1)
-
-
-def _union(a: Rect | None, b: Rect | None) -> Rect | None:
-    if a is None:
-        return b
-    if b is None:
-        return a
-    return (min(a[0], b[0]), min(a[1], b[1]), max(a[2], b[2]), max(a[3], b[3]))
-
-
-def _contains(outer: Rect, inner: Rect) -> bool:
-    return outer[0] <= inner[0] and outer[1] <= inner[1] and outer[2] >= inner[2] and outer[3] >= inner[3]
 
 
 def edge_of(mask: np.ndarray) -> np.ndarray:
@@ -98,7 +78,7 @@ def _render(layer: Layer, mask: np.ndarray, sub: Rect, selected: bool) -> None:
 
 def build_layer(mask: np.ndarray, color: tuple[int, int, int], visible: bool, selected: bool) -> Layer | None:
     """A layer over the bounding box of ``mask`` (H×W bool); None when it is empty."""
-    box = _bbox(mask)
+    box = bbox_of(mask)
     if box is None:
         return None
     w, h = box[2] - box[0], box[3] - box[1]
@@ -156,10 +136,10 @@ class OverlayRenderer(QObject):
         old = store.pop(key[1], None)
         if layer is not None:
             store[key[1]] = layer.wrap()
-        dirty = _union(old.rect if old else None, layer.rect if layer else None)
+        dirty = union_of(old.rect if old else None, layer.rect if layer else None)
         if key[0] == "layers":  # the final mask replaces the coarse preview only now
             preview = self.previews.pop(key[1], None)
-            dirty = _union(dirty, preview.rect if preview else None)
+            dirty = union_of(dirty, preview.rect if preview else None)
         if dirty is not None:
             self.changed.emit(dirty)
 
@@ -181,18 +161,16 @@ class OverlayRenderer(QObject):
         pending = key in self._pending
         if not pending and old is not None and region is not None and old.color == tuple(color):
             h, w = mask.shape
-            region = (max(0, region[0]), max(0, region[1]), min(w, region[2]), min(h, region[3]))
-            if region[0] >= region[2] or region[1] >= region[3]:
+            region = Rect(*region).intersection(Rect(0, 0, w, h))
+            if region.empty:
                 return None
-            if _contains(old.rect, region):
+            if old.rect.contains(region):
                 # A changed pixel also changes whether its neighbours are edge pixels.
-                r = old.rect
-                ring = (max(r[0], region[0] - 1), max(r[1], region[1] - 1),
-                        min(r[2], region[2] + 1), min(r[3], region[3] + 1))
-                _render(old, mask, ring, selected)
+                grown = Rect(region.x0 - 1, region.y0 - 1, region.x1 + 1, region.y1 + 1)
+                _render(old, mask, old.rect.intersection(grown), selected)
                 old.visible = visible
                 # Edges of the neighbours of the region may have changed too.
-                return (region[0] - 1, region[1] - 1, region[2] + 1, region[3] + 1)
+                return grown
         if mask.size >= self.async_pixels:
             snap = mask.copy()  # the document edits masks in place; build from a copy
             self._pending.add(key)
@@ -204,7 +182,7 @@ class OverlayRenderer(QObject):
         store.pop(obj_id, None)
         if layer is not None:
             store[obj_id] = layer.wrap()
-        return _union(old.rect if old is not None else None, layer.rect if layer else None)
+        return union_of(old.rect if old is not None else None, layer.rect if layer else None)
 
     def set_mask(
         self,
@@ -224,7 +202,7 @@ class OverlayRenderer(QObject):
         preview = self.previews.pop(obj_id, None)
         self._gen[("previews", obj_id)] = self._gen.get(("previews", obj_id), 0) + 1
         self._pending.discard(("previews", obj_id))
-        return _union(dirty, preview.rect if preview else None)
+        return union_of(dirty, preview.rect if preview else None)
 
     def set_preview(self, obj_id: str, mask: np.ndarray | None, color: tuple[int, int, int]) -> Rect | None:
         """Show ``mask`` in place of the object's own (coarse result); None removes it."""
@@ -235,7 +213,7 @@ class OverlayRenderer(QObject):
             self._pending.discard(key)
             self.previews.pop(obj_id, None)
             return old.rect if old else None
-        return _union(old.rect if old else None, self._update("previews", obj_id, mask, color, True, None))
+        return union_of(old.rect if old else None, self._update("previews", obj_id, mask, color, True, None))
 
     def remove(self, obj_id: str) -> Rect | None:
         for key in (("layers", obj_id), ("previews", obj_id)):
@@ -243,7 +221,7 @@ class OverlayRenderer(QObject):
             self._pending.discard(key)
         a = self.layers.pop(obj_id, None)
         b = self.previews.pop(obj_id, None)
-        return _union(a.rect if a else None, b.rect if b else None)
+        return union_of(a.rect if a else None, b.rect if b else None)
 
     def set_visible(self, obj_id: str, visible: bool) -> Rect | None:
         layer = self.layers.get(obj_id)
@@ -257,14 +235,15 @@ class OverlayRenderer(QObject):
         return layer.rect if layer else None
 
     # --- painting ------------------------------------------------------------------
-    def paint(self, painter: QPainter, exposed: Rect) -> None:
+    def paint(self, painter: QPainter, exposed: Rect | tuple[int, int, int, int]) -> None:
         """Paint with ``painter`` already mapping image pixels to the screen."""
         if not self.shown:
             return
+        exposed = Rect(*exposed)
         ids = list(self.layers) + [k for k in self.previews if k not in self.layers]
         for obj_id in ids:
             layer = self.previews.get(obj_id) or self.layers[obj_id]
-            if not layer.visible or not _intersects(layer.rect, exposed):
+            if not layer.visible or not layer.rect.intersects(exposed):
                 continue
             origin = QPointF(layer.rect[0], layer.rect[1])
             if not self.outline_only and self.opacity > 0:
@@ -274,6 +253,3 @@ class OverlayRenderer(QObject):
             painter.drawImage(origin, layer.edge_img)
         painter.setOpacity(1.0)
 
-
-def _intersects(a: Rect, b: Rect) -> bool:
-    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]

@@ -28,7 +28,8 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QWidget
 
 from dis_annotator.engine.types import Box, Point
-from dis_annotator.ui.canvas.overlay import OverlayRenderer, Rect
+from dis_annotator.geometry import Rect
+from dis_annotator.ui.canvas.overlay import OverlayRenderer
 from dis_annotator.ui.canvas.tools import (
     LEFT,
     MIDDLE,

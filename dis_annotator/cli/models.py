@@ -41,8 +41,13 @@ def _size(n: int | None) -> str:
 
 def run_list(args: argparse.Namespace) -> int:
     from dis_annotator.engine import weights
+    from dis_annotator.engine.errors import WeightsError
 
-    rows = weights.list_models()
+    try:
+        rows = weights.list_models()
+    except WeightsError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_FAILURES
     width = max(len(r.name) for r in rows)
     for r in rows:
         where = str(r.path) if r.path else ("local only: train, then models import"
@@ -90,10 +95,19 @@ def run_import(args: argparse.Namespace) -> int:
     from dis_annotator.engine import weights
     from dis_annotator.engine.errors import WeightsError
 
+    if args.name is not None:
+        try:
+            weights.get(args.name)
+        except WeightsError as exc:  # a name the manifest does not know: a usage error
+            print(f"error: {exc}", file=sys.stderr)
+            return EXIT_USAGE
     try:
         path = weights.import_model(args.path, args.name)
     except WeightsError as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return EXIT_FAILURES
+    except OSError as exc:
+        print(f"error: {args.path}: cannot copy ({exc.strerror or exc})", file=sys.stderr)
         return EXIT_FAILURES
     print(f"imported: {path}")
     return EXIT_OK

@@ -12,10 +12,9 @@ def version_text() -> str:
     try:
         import torch
 
-        device = "cuda" if torch.cuda.is_available() else (
-            "mps" if getattr(torch.backends, "mps", None) and torch.backends.mps.is_available() else "cpu"
-        )
-        lines.append(f"torch {torch.__version__}, device {device}")
+        from dis_annotator.engine.device import pick_device
+
+        lines.append(f"torch {torch.__version__}, device {pick_device()}")
     except ImportError as exc:
         # "installed but broken" (e.g. a bundle missing a module) must not read as "absent"
         lines.append("torch not installed" if exc.name == "torch" else f"torch failed to import: {exc}")

@@ -1,8 +1,12 @@
-"""``dis-annotator``: one entry point, sub-commands in ``dis_annotator.commands``.
+"""``dis-annotator``: one entry point; every sub-command lives beside this file.
 
-Each command module exposes ``register(subparsers)``, which adds its parser and sets
-``func`` to a ``run(args) -> int``. Modules import only argparse at top level so that
-``--help`` and start-up stay fast; heavy imports happen inside ``run``.
+The rule (docs/adr/0092): ``dis-annotator NAME …`` is the module ``dis_annotator/cli/NAME.py``,
+listed in ``COMMANDS``. It exposes ``register(subparsers)``, which adds its parser (and its
+own sub-parsers, e.g. ``train refiner``) and sets ``func`` to a ``run…(args) -> int``. A
+command module parses arguments, calls into its room (``batch``, ``training``,
+``metrics``, ``engine.weights`` …) and prints; the work itself lives in that room.
+Modules import only argparse at top level so that ``--help`` and start-up stay fast;
+heavy imports happen inside ``run``.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ EXIT_OK, EXIT_FAILURES, EXIT_USAGE = 0, 1, 2
 
 
 def _version_text() -> str:
-    from dis_annotator.commands.version import version_text
+    from dis_annotator.cli.version import version_text
 
     return version_text()
 
@@ -40,7 +44,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action=_VersionAction)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMANDS:
-        importlib.import_module(f"dis_annotator.commands.{name}").register(sub)
+        importlib.import_module(f"dis_annotator.cli.{name}").register(sub)
     return parser
 
 

@@ -24,7 +24,8 @@ def register(sub: argparse._SubParsersAction) -> None:
             "Evaluate like the DIS papers. Three modes: --pred DIR --gt DIR (folders of "
             "masks matched by file stem; a DIS5K root gives one row per subset), --run "
             "--data DIR (the project's pipeline with boxes from the GT), --clicks K "
-            "--data DIR (the Pi-SAM interactive protocol with simulated clicks)."
+            "--data DIR (the Pi-SAM interactive protocol with simulated clicks on DIS5K; on "
+            "images/ + masks/ benchmarks such as GrabCut and Berkeley, the standard NoC protocol)."
         ),
     )
     p.add_argument("--pred", type=Path, metavar="DIR", help="predicted maps (0-255 PNG/JPG)")
@@ -56,6 +57,16 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--skeleton-cache", type=Path, metavar="DIR",
                    help="where GT skeletons (HCE) are cached (default: the user cache folder)")
     p.add_argument("--no-skeleton-cache", action="store_true", help="compute skeletons every time")
+    noc = p.add_argument_group(
+        "real-photo benchmarks (--data with images/ + masks/): --clicks K is the click cap "
+        "(20 as published); standard protocol, NoC@85/90"
+    )
+    noc.add_argument("--start", choices=["box", "click", "both"], default="box",
+                     help="start from the benchmark box, or from a first click at the object's interior")
+    noc.add_argument("--baseline", action="store_true",
+                     help="also run plain OpenCV GrabCut with the same protocol, side by side")
+    noc.add_argument("--stop-iou", type=float, default=None, metavar="IOU",
+                     help="stop an object once it reaches this IoU (faster; NoC up to it unchanged)")
     p.set_defaults(func=run)
 
 
@@ -73,6 +84,13 @@ def run(args: argparse.Namespace) -> int:
         return _eval_folders(args)
     if args.data is None or not args.data.is_dir():
         return _usage("--run and --clicks need --data DIR (a folder with im/ and gt/)")
+    if args.clicks is not None:
+        from dis_annotator.metrics.noc import find_benchmark_sets
+
+        if find_benchmark_sets(args.data):
+            from dis_annotator.cli.eval_noc import run_noc
+
+            return run_noc(args)
     checkpoints: list[int] | None = None
     if args.clicks is not None:
         try:

@@ -31,42 +31,100 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
+def _writable_folder(folder: Path) -> str | None:
+    """Why nothing can be written into ``folder`` (created when missing), or None."""
+    import os
+    import tempfile
+
+    if folder.exists() and not folder.is_dir():
+        return "is a file, not a folder"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        fd, probe = tempfile.mkstemp(prefix=".dis-annotator-probe-", dir=folder)
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as exc:
+        return f"cannot write there ({exc.strerror or exc})"
+    return None
+
+
+def _check_coco(coco: Path) -> str | None:
+    if coco.is_dir():
+        return "is a folder; give a file name such as coco.json"
+    return _writable_folder(coco.parent)
+
+
 def run(args: argparse.Namespace) -> int:
-    from dis_annotator.batch import BatchOptions, collect_images, match_boxes, run_batch
+    from dis_annotator.batch import (
+        BatchOptions,
+        BatchUsageError,
+        collect_images,
+        match_boxes,
+        plan_batch,
+        run_batch,
+    )
     from dis_annotator.engine.errors import WeightsError
     from dis_annotator.engine.factory import build_pipeline
     from dis_annotator.io.boxes import BoxFileError, read_boxes
+    from dis_annotator.io.load import ImageLoadError, max_pixels_limit
 
     err = sys.stderr
+
+    def usage(message: str) -> int:
+        print(f"error: {message}", file=err)
+        return 2
+
+    # Every usage error is found here, before the first image is computed.
     missing = [str(p) for p in args.inputs if not p.exists()]
     if missing:
-        print(f"error: input not found: {', '.join(missing)}", file=err)
-        return 2
+        return usage(f"input not found: {', '.join(missing)}")
+    try:
+        max_pixels_limit()
+    except ImageLoadError as exc:
+        return usage(str(exc))
+    if args.out.exists() and not args.out.is_dir():
+        return usage(f"--out {args.out}: is a file, not a folder")
+    if args.coco is not None and args.coco.is_dir():
+        return usage(f"--coco {args.coco}: {_check_coco(args.coco)}")
     try:
         table = read_boxes(args.boxes)
     except BoxFileError as exc:
-        print(f"error: {exc}", file=err)
-        return 2
+        return usage(str(exc))
     images = collect_images(args.inputs, exclude=args.out)
-    jobs, no_boxes, unmatched = match_boxes(images, table)
+    opts = BatchOptions(args.out, args.per_object, args.cutout, args.coco, args.overwrite)
+    protected = [p for p, _ in images] + [args.boxes]
+    try:
+        jobs, no_boxes, unmatched = match_boxes(images, table)
+        plan_batch(jobs, opts, protected)
+    except BatchUsageError as exc:
+        return usage(str(exc))
     for rel in no_boxes:
         print(f"note: no boxes for {rel}; skipped", file=err)
     for key in unmatched:
         print(f"warning: boxes given for {key}, but no such image among the inputs", file=err)
     if not jobs:
-        print("error: no image has boxes; nothing to do", file=err)
-        return 2
+        return usage("no image has boxes; nothing to do")
+    why = _writable_folder(args.out)
+    if why is not None:
+        return usage(f"--out {args.out}: {why}")
+    if args.coco is not None:
+        why = _check_coco(args.coco)
+        if why is not None:
+            return usage(f"--coco {args.coco}: {why}")
     try:
         pipeline = build_pipeline(engine=args.engine, refiner=args.refiner, device=args.device)
     except WeightsError as exc:
-        print(f"error: {exc}", file=err)
-        return 2
+        return usage(str(exc))
     print(f"pipeline: {pipeline.summary()}", file=err)
     for note in pipeline.notes:
         print(f"  {note}", file=err)
-    opts = BatchOptions(args.out, args.per_object, args.cutout, args.coco, args.overwrite)
-    report = run_batch(jobs, pipeline, opts, progress=not args.no_progress)
+    try:
+        report = run_batch(jobs, pipeline, opts, progress=not args.no_progress, protected=protected)
+    except BatchUsageError as exc:
+        return usage(str(exc))
     n = len(jobs)
+    for note in report.notes:
+        print(f"note: {note}", file=err)
     print(
         f"done in {report.seconds:.1f} s: {len(report.written)} written, "
         f"{len(report.skipped)} skipped (outputs exist), {len(report.failed)} failed, of {n} images"
