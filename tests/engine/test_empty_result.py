@@ -72,3 +72,24 @@ def test_batch_fails_the_image_naming_the_box(tmp_path: Path):
     assert name == "a.png" and "box 1" in reason and "empty" in reason
     assert not (tmp_path / "out" / "a.png").exists()
     json.dumps(report.failed)  # plain strings, printable by the CLI
+
+
+def test_bundled_sample_boxes_give_whole_objects():
+    """The README's main job: whole objects, the cup's white inside and the helmet kept."""
+    from dis_annotator import resources
+    from dis_annotator.engine.factory import build_pipeline
+    from dis_annotator.io import load_image
+
+    samples = resources.resource_path("samples")
+    table = json.loads((samples / "boxes.json").read_text())
+    pipeline = build_pipeline(engine="classical")
+    inside_points = {"coffee.jpg": [(290, 60), (240, 130)], "astronaut.jpg": [(400, 430)]}
+    for name in ("coffee.jpg", "astronaut.jpg"):
+        image = ImageData(load_image(samples / name))
+        for b in table[name]:
+            result = pipeline.run(Request(image, Prompt(box=Box(*b))))
+            assert result.failure is None
+            x0, y0, x1, y1 = b
+            assert result.mask[y0:y1, x0:x1].mean() > 0.3, name
+        for x, y in inside_points[name]:
+            assert result.mask[y, x], (name, x, y)
