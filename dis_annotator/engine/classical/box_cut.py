@@ -24,6 +24,7 @@ from dis_annotator.engine.types import Box, ImageData, Prompt
 # Below these the result "does not fill its box" and the alternatives are tried.
 SUSPICIOUS_AREA = 0.05  # of the box
 SUSPICIOUS_FIT = 0.5  # box_fit() score
+SWITCH_FIT = 0.8  # the see-through result must still reach (nearly) every side of the box
 
 
 def run_grabcut(feat: np.ndarray, labels: np.ndarray, iterations: int) -> np.ndarray:
@@ -187,7 +188,11 @@ class BoxCut:
         if (~inside).any() and surround_likeness(rgb, fg, ~inside) > self.filled_threshold:
             # Filled like its surround: a see-through object GrabCut closed along its rim.
             alt = self._cut(image, prompt, roi, use_prior=True)
-            if alt is not None and not suspicious(alt[0], inside):
+            # On real photos the surround test also fires on solid objects, and the prior
+            # then keeps a fragment: the switch must keep the object's extent in the box.
+            if alt is not None and not suspicious(alt[0], inside) and box_fit(alt[0], inside) >= max(
+                SWITCH_FIT, box_fit(fg, inside) - 0.05
+            ):
                 filled = surround_likeness(rgb, fg, ~inside)
                 if filled - surround_likeness(rgb, alt[0], ~inside) > self.switch_gain:
                     best = (roi, alt[0], "colour-contrast prior")
