@@ -57,13 +57,14 @@ def build_pipeline(
     one; naming a learned stage explicitly makes its absence an error
     (:class:`WeightsError`). ``options`` are passed to learned loaders (e.g.
     ``sam_model="vit_b"``, ``crop_to_box=True``, ``cpu_bf16=True``); ``refine_after_correct``
-    (default True) decides whether the refiner also runs after a Pi-SAM click correction.
+    decides whether the refiner also runs after a click correction (default: yes after
+    Pi-SAM, no after the classical local corrector, whose edits are final).
     """
     from dis_annotator.engine.classical import ClassicalRefiner, GrabCutStage
 
     # Pipeline-level switches; everything else in ``options`` is for the SAM loader.
     pisam_boxes = bool(options.pop("pisam_boxes", True))
-    refine_after_correct = bool(options.pop("refine_after_correct", True))
+    refine_after_correct = options.pop("refine_after_correct", None)
     notes: list[str] = []
     coarse = None
     if engine in ("auto", "sam"):
@@ -95,14 +96,24 @@ def build_pipeline(
             coarse = correct_stage.coarse_stage()
     elif corrector == "pisam":
         raise WeightsError("the Pi-SAM corrector needs SAM weights as well")
-    if correct_stage is None:
-        how = "SAM re-prompting with previous logits" if coarse.learned else "GrabCut hard seeds"
-        notes.append(f"clicks are handled by {how}; for Pi-SAM: {HOW_TO_GET['pisam']}")
+    if correct_stage is None and not coarse.learned:
+        # Classical clicks: local, cumulative corrections (docs/adr/0105). Their edits are
+        # final — the refiner would re-decide the whole ROI and undo locality.
+        from dis_annotator.engine.classical.corrector import LocalCorrector
+
+        correct_stage = LocalCorrector()
+        if refine_after_correct is None:
+            refine_after_correct = False
+        notes.append(f"clicks are handled by local GrabCut corrections; for Pi-SAM: {HOW_TO_GET['pisam']}")
+    elif correct_stage is None:
+        notes.append(
+            f"clicks are handled by SAM re-prompting with previous logits; for Pi-SAM: {HOW_TO_GET['pisam']}"
+        )
 
     return Pipeline(
         coarse=coarse,
         refiner=refine_stage,
         corrector=correct_stage,
-        refine_after_correct=refine_after_correct,
+        refine_after_correct=True if refine_after_correct is None else bool(refine_after_correct),
         notes=notes,
     )
