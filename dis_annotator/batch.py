@@ -252,6 +252,8 @@ def segment_image(job: ImageJob, pipeline: Pipeline) -> tuple[np.ndarray, list[n
             result = pipeline.run(Request(image, Prompt(box=Box(*entry.box)), object_id=str(k)))
         except ValueError as exc:
             raise ValueError(f"box {k} {list(entry.box)}: {exc}") from None
+        if result.failure is not None:  # an empty mask is no answer: fail the image, loudly
+            raise ValueError(f"box {k} {list(entry.box)}: {result.failure}")
         masks.append(result.mask)
         provenance = result.provenance
     return rgb, masks, provenance

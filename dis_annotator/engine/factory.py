@@ -67,7 +67,7 @@ def build_pipeline(
     crop_to_box: bool = False,
     cpu_bf16: bool = False,
     pisam_boxes: bool = True,
-    refine_after_correct: bool = True,
+    refine_after_correct: bool | None = None,
 ) -> Pipeline:
     """Compose coarse/correct/refine stages.
 
@@ -78,7 +78,8 @@ def build_pipeline(
     ``mobile_sam``, a checkpoint path, or None / "auto" for ``sam_choice.auto_order``),
     ``crop_to_box``, ``cpu_bf16``. ``pisam_boxes`` (default True) sends
     box prompts through Pi-SAM's HR decoder when Pi-SAM is installed;
-    ``refine_after_correct`` (default True) also runs the refiner after a click correction.
+    ``refine_after_correct`` decides whether the refiner also runs after a click correction
+    (default: yes after Pi-SAM, no after the classical local corrector, whose edits are final).
     An unknown option is a ``TypeError``.
     """
     notes: list[str] = []
@@ -96,7 +97,13 @@ def build_pipeline(
         coarse=coarse,
         refiner=refine_stage,
         corrector=correct_stage,
-        refine_after_correct=refine_after_correct,
+        # The classical corrector's edits are final: the refiner would re-decide the whole
+        # ROI and undo their locality.
+        refine_after_correct=(
+            not (correct_stage is not None and not correct_stage.learned)
+            if refine_after_correct is None
+            else refine_after_correct
+        ),
         notes=notes,
         backbone=backbone,
         device=learned_device,
@@ -181,19 +188,24 @@ def _coarse(backbone: SamBackbone | None, box_path: PiSam | None) -> CoarseStage
 def _corrector(
     pisam: PiSam | None, backbone: SamBackbone | None, notes: list[str]
 ) -> CorrectStage | None:
-    """Pi-SAM's interactor when installed; otherwise None: the coarse stage re-runs with
-    every click (SAM re-prompting with its previous logits, or GrabCut hard seeds).
-    A classical corrector stage, when one exists, is chosen here too."""
+    """Pi-SAM's interactor when installed; the classical local corrector for the classical
+    engine (docs/adr/0105); otherwise None: SAM re-prompting with its previous logits."""
     if pisam is not None:
         from dis_annotator.engine.pisam_stage import PiSamCorrector
 
         return PiSamCorrector(pisam)
-    if backbone is not None and not backbone.has_interm:
+    if backbone is None:
+        from dis_annotator.engine.classical.corrector import LocalCorrector
+
+        notes.append(f"clicks are handled by local GrabCut corrections; for Pi-SAM: {HOW_TO_GET['pisam']}")
+        return LocalCorrector()
+    if not backbone.has_interm:
         notes.append(
             "clicks are handled by SAM re-prompting with previous logits: Pi-SAM needs SAM "
             f"ViT-B's intermediate features, which {backbone.name} lacks"
         )
         return None
-    how = "SAM re-prompting with previous logits" if backbone is not None else "GrabCut hard seeds"
-    notes.append(f"clicks are handled by {how}; for Pi-SAM: {HOW_TO_GET['pisam']}")
+    notes.append(
+        f"clicks are handled by SAM re-prompting with previous logits; for Pi-SAM: {HOW_TO_GET['pisam']}"
+    )
     return None

@@ -7,6 +7,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from dis_annotator.engine.constraints import apply_click_constraints
+from dis_annotator.engine.empty_result import box_result_problem
 from dis_annotator.engine.stages import CoarseStage, CorrectStage, RefineStage
 from dis_annotator.engine.types import (
     ImageData,
@@ -169,7 +171,12 @@ class Pipeline:
             )
             # The next correction continues from the coarse stage's own state (SAM logits).
             refined.state = {**coarse.state, **refined.state}
+            refined.failure = refined.failure or coarse.failure
             out = refined
+        if out.failure is None and prompt.box is not None and not prompt.points:
+            out.failure = box_result_problem(out.mask, prompt.box)
         if not check():
             raise Superseded(request.object_id)
+        # Clicks are hard constraints for every engine: repair violations locally.
+        out = apply_click_constraints(image, out, prompt)
         return Result(request.object_id, request.generation, out, reports, False)

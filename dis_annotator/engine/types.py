@@ -127,6 +127,8 @@ class MaskOutput:
     the region the stage actually looked at — so 8K images never carry full-size float
     maps. ``state`` is stage-private data the next request for the same object hands
     back (e.g. SAM's 1×256×256 low-res logits), opaque to everyone else.
+    ``failure`` says why the mask is no answer (e.g. an empty result for a box, after
+    the stage tried its alternatives); the app shows it, the batch command fails the image.
     """
 
     mask: np.ndarray
@@ -135,6 +137,7 @@ class MaskOutput:
     score: float | None = None
     state: dict[str, Any] = field(default_factory=dict)
     report: StageReport | None = None
+    failure: str | None = None
 
 
 @dataclass
@@ -179,6 +182,11 @@ class Result:
     @property
     def mask(self) -> np.ndarray:
         return self.output.mask
+
+    @property
+    def failure(self) -> str | None:
+        """Why this result is no answer (empty for its box), or None."""
+        return self.output.failure
 
     @property
     def provenance(self) -> dict[str, Any]:

@@ -306,6 +306,8 @@ class Controller(QObject):
             self.canvas.update_image_rect(self.canvas.overlay.set_preview(tag.obj_id, None, obj.color))
         self.result_shown.emit(result.provenance, False)
         self._refresh_points()
+        if result.failure is not None:  # an empty result is shown, and said out loud
+            self.message.emit(f"{obj.label}: {result.failure}; draw the box closer or click on the object")
 
     def on_failed(self, object_id: str, generation: int, message: str, tag: Tag | None) -> None:
         if tag is not None:

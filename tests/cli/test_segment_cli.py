@@ -34,7 +34,7 @@ def _run(args):
 def test_json_boxes_end_to_end(data, tmp_path):
     root, truth, box, mirrored = data
     boxes = tmp_path / "boxes.json"
-    boxes.write_text(json.dumps({"a.png": [list(box), [600, 100, 700, 180]], "sub/b.jpg": [list(mirrored)]}))
+    boxes.write_text(json.dumps({"a.png": [list(box), [490, 130, 630, 270]], "sub/b.jpg": [list(mirrored)]}))
     out = tmp_path / "out"
     coco = tmp_path / "coco.json"
     rc = _run([root / "a.png", root / "sub", "--boxes", boxes, "--out", out,

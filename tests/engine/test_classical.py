@@ -13,6 +13,7 @@ from dis_annotator import segment
 from dis_annotator.engine.classical import ClassicalRefiner, GrabCutStage
 from dis_annotator.engine.factory import build_pipeline
 from dis_annotator.engine.pipeline import Pipeline
+from dis_annotator.engine.types import Box, ImageData, Prompt
 from tests.synthetic import iou, spoked_wheel, two_tone_blob
 
 
@@ -71,3 +72,18 @@ def test_mask_stays_full_resolution_and_inside_roi():
     shifted = np.zeros_like(out.mask)
     shifted[300:900, 400:1200] = truth
     assert iou(out.mask, shifted) > 0.9
+
+
+def test_band_only_refinement_matches_the_full_roi_path():
+    """Large ROIs are refined only in tiles the boundary band passes through."""
+    img, truth, box = two_tone_blob()
+    coarse = GrabCutStage().predict(ImageData(img), Prompt(box=Box(*box)), None)
+    prompt = Prompt(box=Box(*box))
+    full = ClassicalRefiner().refine(ImageData(img), coarse, prompt)
+    banded = ClassicalRefiner(full_pixels=20_000, tile=64).refine(ImageData(img), coarse, prompt)
+    assert 0 < banded.report.settings["band_tiles"] < 120
+    assert "band_tiles" not in full.report.settings
+    assert iou(banded.mask, full.mask) > 0.97
+    assert iou(banded.mask, truth) > iou(coarse.mask, truth) - 0.01
+    # far inside the object nothing moved
+    assert banded.mask[300, 400] == coarse.mask[300, 400]

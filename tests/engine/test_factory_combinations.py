@@ -15,7 +15,7 @@ from dis_annotator.nets.isnet import ISNetDIS
 from dis_annotator.nets.pisam.decoder import PiSamDecoder
 from dis_annotator.training.pisam_tiny import TINY_SAM, build_tiny_sam
 
-CLASSICAL = {"coarse": "grabcut", "correct": "grabcut (re-prompt)", "refine": "guided-filter"}
+CLASSICAL = {"coarse": "grabcut", "correct": "local-grabcut", "refine": "guided-filter"}
 # installed stages → (stage names, every stage learned, SAM embeddings prefetched)
 COMBINATIONS = {
     "none": (CLASSICAL, False, False),
@@ -80,11 +80,15 @@ def test_installed_stages_compose_through_the_factory(what, tmp_path, monkeypatc
     ]
     click = Request(image, Prompt(box=box, points=(Point(60, 60, False),)), "obj", 2,
                     previous=first.output)
-    assert p.corrects(click) is (names["correct"] == "pisam")
+    corrector_stage = names["correct"] in ("pisam", "local-grabcut")
+    assert p.corrects(click) is corrector_stage
     assert not p.corrects(Request(image, Prompt(box=box), "obj", 3, previous=first.output))
     second = p.run(click)
-    want_first = "correct" if p.corrects(click) else "coarse"
-    assert [r.stage for r in second.reports] == [want_first, "refine"]
+    if names["correct"] == "local-grabcut":  # classical corrections are final: no refiner
+        assert [r.stage for r in second.reports] == ["correct"]
+    else:
+        want_first = "correct" if p.corrects(click) else "coarse"
+        assert [r.stage for r in second.reports] == [want_first, "refine"]
     assert second.mask.shape == (120, 160) and second.provenance["learned"] is learned
 
 

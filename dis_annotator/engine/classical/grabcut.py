@@ -5,8 +5,9 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from dis_annotator.engine.classical.colour_model import ColourModel, surround_likeness
+from dis_annotator.engine.classical.box_cut import BoxCut
 from dis_annotator.engine.classical.roi import Roi, make_roi, prompt_region
+from dis_annotator.engine.empty_result import box_result_problem
 from dis_annotator.engine.types import ImageData, IsCurrent, MaskOutput, Prompt, StageReport
 
 
@@ -16,14 +17,12 @@ def _seed_radius(roi: Roi) -> int:
 
 
 class GrabCutStage:
-    """GrabCut on the prompt's region at a capped working resolution (default 0.25 MP).
+    """GrabCut on the prompt's region at a capped working resolution.
 
-    A box starts GrabCut the usual way (everything inside is probably foreground). When
-    the result looks like the box's surround — GrabCut cut along a closed rim and filled
-    a see-through object such as a wheel — it is re-run from a colour-contrast prior
-    (colours over-represented in the box) and the result that looks less like the
-    surround wins. With a previous mask (follow-up clicks) GrabCut starts from it, so a
-    click corrects the current result. The soft output is the working-resolution mask
+    A box goes to :class:`BoxCut` (wide background context, Lab, the see-through prior
+    and its fallbacks; an empty result is reported in ``failure``, never passed off as a
+    mask). With a previous mask (follow-up clicks) GrabCut starts from it, so a click
+    corrects the current result. The soft output is the working-resolution mask
     upsampled over the ROI; the refiner recovers full-resolution edges.
     """
 
@@ -35,16 +34,12 @@ class GrabCutStage:
         iterations: int = 5,
         max_work_pixels: int = 250_000,
         margin: float = 0.1,
-        contrast_ratio: float = 2.0,
-        filled_threshold: float = 0.25,
-        switch_gain: float = 0.2,
+        box_cut: BoxCut | None = None,
     ):
         self.iterations = iterations
         self.max_work_pixels = max_work_pixels
         self.margin = margin
-        self.contrast_ratio = contrast_ratio
-        self.filled_threshold = filled_threshold
-        self.switch_gain = switch_gain
+        self.box_cut = box_cut or BoxCut()
 
     def prepare(self, image: ImageData, is_current: IsCurrent | None = None) -> None:
         """Nothing to precompute: GrabCut has no per-image embedding."""
@@ -55,7 +50,6 @@ class GrabCutStage:
         prompt: Prompt,
         inside: np.ndarray,
         previous: MaskOutput | None,
-        prior: np.ndarray | None = None,
     ) -> np.ndarray:
         h, w = inside.shape
         labels = np.full((h, w), cv2.GC_BGD, np.uint8)
@@ -65,8 +59,6 @@ class GrabCutStage:
             labels[inside & prev] = cv2.GC_PR_FGD
         elif prompt.box is not None:
             labels[inside] = cv2.GC_PR_FGD
-            if prior is not None:
-                labels[inside & ~prior] = cv2.GC_PR_BGD
         else:
             labels[:] = cv2.GC_PR_BGD
             reach = max(3, round(0.08 * max(h, w)))
@@ -95,41 +87,26 @@ class GrabCutStage:
             cv2.grabCut(bgr, labels, None, bgd, fgd, self.iterations, cv2.GC_INIT_WITH_MASK)
         return (labels == cv2.GC_FGD) | (labels == cv2.GC_PR_FGD)
 
-    def _contrast_prior(self, rgb: np.ndarray, inside: np.ndarray) -> np.ndarray | None:
-        """Pixels whose colour is over-represented inside the box relative to its surround."""
-        if (~inside).sum() < 64:
-            return None
-        model = ColourModel(rgb[inside], rgb[~inside])
-        prior = model.log_ratio(rgb) > np.log(self.contrast_ratio)
-        return prior if prior[inside].mean() >= 0.01 else None
-
     def predict(
         self, image: ImageData, prompt: Prompt, previous: MaskOutput | None
     ) -> MaskOutput:
-        region = prompt_region(prompt, image.width, image.height)
-        roi = make_roi(region, image.width, image.height, self.margin, self.max_work_pixels)
-        rgb = np.ascontiguousarray(roi.to_work(roi.crop(image.array)))
-        bgr = np.ascontiguousarray(rgb[:, :, ::-1])
-        inside = roi.box_mask(prompt.box)
-        fg = self._grabcut(bgr, self._labels(roi, prompt, inside, previous))
-        init = "previous mask" if previous is not None else ("box" if prompt.box else "clicks")
-        if previous is None and prompt.box is not None and (~inside).any():
-            filled = surround_likeness(rgb, fg, ~inside)
-            if filled > self.filled_threshold:
-                prior = self._contrast_prior(rgb, inside)
-                if prior is not None:
-                    fg2 = self._grabcut(bgr, self._labels(roi, prompt, inside, None, prior))
-                    if filled - surround_likeness(rgb, fg2, ~inside) > self.switch_gain:
-                        fg, init = fg2, "colour-contrast prior"
+        if previous is None and prompt.box is not None:
+            roi, fg, init = self.box_cut(image, prompt)
+        else:
+            roi, fg, init = self._follow_up(image, prompt, previous)
         prob = np.clip(roi.from_work(fg.astype(np.float32)), 0.0, 1.0)
         mask = np.zeros((image.height, image.width), bool)
         roi.crop(mask)[:] = prob > 0.5
+        failure = None
+        if previous is None and prompt.box is not None:
+            failure = box_result_problem(mask, prompt.box)
         return MaskOutput(
             mask=mask,
             prob=prob,
             prob_box=roi.box,
             score=None,
             state={},
+            failure=failure,
             report=StageReport(
                 "coarse",
                 self.name,
@@ -142,3 +119,15 @@ class GrabCutStage:
                 },
             ),
         )
+
+    def _follow_up(
+        self, image: ImageData, prompt: Prompt, previous: MaskOutput | None
+    ) -> tuple[Roi, np.ndarray, str]:
+        """Clicks on a previous mask, or clicks alone: GrabCut with hard seeds on the ROI."""
+        region = prompt_region(prompt, image.width, image.height)
+        roi = make_roi(region, image.width, image.height, self.margin, self.max_work_pixels)
+        rgb = np.ascontiguousarray(roi.to_work(roi.crop(image.array)))
+        bgr = np.ascontiguousarray(rgb[:, :, ::-1])
+        inside = roi.box_mask(prompt.box)
+        fg = self._grabcut(bgr, self._labels(roi, prompt, inside, previous))
+        return roi, fg, "previous mask" if previous is not None else "clicks"

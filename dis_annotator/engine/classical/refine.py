@@ -56,7 +56,11 @@ class ClassicalRefiner:
         colour_weight: float = 1.0,
         flip_ratio: float = 50.0,
         min_surround: int = 2000,
+        full_pixels: int = 2_000_000,
+        tile: int = 256,
     ) -> None:
+        self.full_pixels = full_pixels
+        self.tile = tile
         self.min_surround = min_surround
         self.margin = margin
         self.max_pixels = max_pixels
@@ -78,16 +82,35 @@ class ClassicalRefiner:
         prior = roi.to_work(_prior_over(roi.box, roi.shape, coarse), cv2.INTER_LINEAR)
         h, w = prior.shape
         sigma = float(np.clip(0.004 * math.hypot(h, w), 1.0, 12.0))
-        soft = cv2.GaussianBlur(prior, (0, 0), sigma)
-        band = (soft > 0.02) & (soft < 0.98)
-        p_clip = np.clip(soft, 1.0 / (1.0 + self.flip_ratio), self.flip_ratio / (1.0 + self.flip_ratio))
-        logit = np.log(p_clip / (1.0 - p_clip))
+        inside = roi.box_mask(prompt.box)
+        d = max(1, math.ceil(math.sqrt(h * w / self.full_pixels)))
+        if d == 1:
+            soft = cv2.GaussianBlur(prior, (0, 0), sigma)
+            model = self._model(rgb, prior, (soft > 0.02) & (soft < 0.98), inside)
+            alpha = self._filtered(rgb, prior, sigma, model)
+            tiles = None
+        else:
+            alpha, tiles = self._band_only(rgb, prior, sigma, inside, d)
 
+        # Clicks are hard constraints.
+        seed_r = max(1, round(2 * roi.scale))
+        for p in prompt.points:
+            c = (int((p.x - roi.x0) * roi.scale), int((p.y - roi.y0) * roi.scale))
+            if 0 <= c[0] < w and 0 <= c[1] < h:
+                cv2.circle(alpha, c, seed_r, 1.0 if p.positive else 0.0, -1)
+        alpha = roi.from_work(alpha)
+        mask = coarse.mask.copy()
+        roi.crop(mask)[:] = alpha > 0.5
+        return MaskOutput(mask, alpha, roi.box, coarse.score,
+                          report=self._report(sigma, roi.scale, tiles=tiles))
+
+    def _model(self, rgb: np.ndarray, prior: np.ndarray, band: np.ndarray, inside: np.ndarray
+               ) -> ColourModel | None:
         fg_sample = (prior > 0.5) & ~band
         # Background colours come from outside the user's box where there is enough of it:
         # the coarse mask's outside also holds whatever the coarse stage missed (the very
         # spokes we want back), which would teach the model that they are background.
-        bg_sample = ~roi.box_mask(prompt.box)
+        bg_sample = ~inside
         if bg_sample.sum() < self.min_surround:
             bg_sample = (prior <= 0.5) & ~band
         if fg_sample.sum() < 32:
@@ -95,31 +118,51 @@ class ClassicalRefiner:
         if bg_sample.sum() < 32:
             bg_sample = prior <= 0.5
         if fg_sample.sum() >= 8 and bg_sample.sum() >= 8:
-            model = ColourModel(rgb[fg_sample], rgb[bg_sample])
-            lr = np.clip(model.log_ratio(rgb), -8.0, 8.0)
-            logit = logit + self.colour_weight * lr
+            return ColourModel(rgb[fg_sample], rgb[bg_sample])
+        return None
+
+    def _filtered(self, rgb: np.ndarray, prior: np.ndarray, sigma: float,
+                  model: ColourModel | None) -> np.ndarray:
+        """Prior softened by ``sigma`` + colour evidence, guided-filtered: H×W float32."""
+        soft = cv2.GaussianBlur(prior, (0, 0), sigma)
+        p_clip = np.clip(soft, 1.0 / (1.0 + self.flip_ratio), self.flip_ratio / (1.0 + self.flip_ratio))
+        logit = np.log(p_clip / (1.0 - p_clip))
+        if model is not None:
+            logit = logit + self.colour_weight * np.clip(model.log_ratio(rgb), -8.0, 8.0)
         post = (1.0 / (1.0 + np.exp(-logit))).astype(np.float32)
-
-        # Clicks are hard constraints, also through the filter.
-        seed_r = max(1, round(2 * roi.scale))
-        seeds = []
-        for p in prompt.points:
-            c = (int((p.x - roi.x0) * roi.scale), int((p.y - roi.y0) * roi.scale))
-            if 0 <= c[0] < w and 0 <= c[1] < h:
-                seeds.append((c, 1.0 if p.positive else 0.0))
-                cv2.circle(post, c, seed_r, 1.0 if p.positive else 0.0, -1)
-
         guide = rgb.astype(np.float32) / 255.0
-        sub = 1 if h * w <= 2_000_000 else 2
-        alpha = np.clip(guided_filter(guide, post, self.radius, self.eps, sub), 0.0, 1.0)
-        for c, v in seeds:
-            cv2.circle(alpha, c, seed_r, v, -1)
-        alpha = roi.from_work(alpha)
-        mask = coarse.mask.copy()
-        roi.crop(mask)[:] = alpha > 0.5
-        return MaskOutput(mask, alpha, roi.box, coarse.score, report=self._report(sigma, roi.scale))
+        return np.clip(guided_filter(guide, post, self.radius, self.eps, 1), 0.0, 1.0)
 
-    def _report(self, sigma: float, scale: float, skipped: str | None = None) -> StageReport:
+    def _band_only(self, rgb: np.ndarray, prior: np.ndarray, sigma: float, inside: np.ndarray,
+                   d: int) -> tuple[np.ndarray, int]:
+        """Large ROIs: find the uncertain band and fit the colours on a ``d``-times smaller
+        grid, then work at full resolution only in the tiles the band passes through;
+        elsewhere the coarse decision stands (far from the boundary it rarely changes)."""
+        h, w = prior.shape
+        size = (max(1, w // d), max(1, h // d))
+        small = cv2.resize(prior, size, interpolation=cv2.INTER_AREA)
+        soft = cv2.GaussianBlur(small, (0, 0), max(0.5, sigma / d))
+        band = (soft > 0.02) & (soft < 0.98)
+        rgb_small = cv2.resize(rgb, size, interpolation=cv2.INTER_AREA)
+        ins_small = cv2.resize(inside.astype(np.uint8), size, interpolation=cv2.INTER_NEAREST) > 0
+        model = self._model(rgb_small, small, band, ins_small)
+        alpha = prior.copy()
+        t = self.tile
+        pad = int(math.ceil(3 * sigma)) + 2 * self.radius + 2
+        count = 0
+        for y in range(0, h, t):
+            for x in range(0, w, t):
+                if not band[y // d : (y + t) // d + 1, x // d : (x + t) // d + 1].any():
+                    continue
+                y0, x0 = max(0, y - pad), max(0, x - pad)
+                y1, x1 = min(h, y + t + pad), min(w, x + t + pad)
+                out = self._filtered(rgb[y0:y1, x0:x1], prior[y0:y1, x0:x1], sigma, model)
+                alpha[y : y + t, x : x + t] = out[y - y0 : y - y0 + t, x - x0 : x - x0 + t]
+                count += 1
+        return alpha, count
+
+    def _report(self, sigma: float, scale: float, skipped: str | None = None,
+                tiles: int | None = None) -> StageReport:
         settings = {
             "radius": self.radius,
             "eps": self.eps,
@@ -129,4 +172,6 @@ class ClassicalRefiner:
         }
         if skipped:
             settings["skipped"] = skipped
+        if tiles is not None:
+            settings["band_tiles"] = tiles
         return StageReport("refine", self.name, learned=False, model="guided-filter", settings=settings)

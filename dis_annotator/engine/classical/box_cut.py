@@ -1,0 +1,224 @@
+"""GrabCut from a box on real photos: context, colour space, tidying and the fallbacks.
+
+Choices and the alternatives measured: docs/adr/0101-classical-box-stage.md.
+
+- The background model sees a wide context around the box (``context`` × the box size
+  on each side), not a thin ring: a ring holds too few background colours and GrabCut
+  then explains the whole box as background (empty results on real photos).
+- GrabCut runs at a capped working resolution on CIE Lab, whose distances follow
+  perceived colour differences better than RGB's for both the GMMs and the edge weights.
+- Foreground islands far smaller than the main part are dropped.
+- A result that is almost empty or does not fill its box is suspicious: the see-through
+  prior and another working scale are tried, and the result that fits the box best wins.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from dis_annotator.engine.classical.colour_model import ColourModel, surround_likeness
+from dis_annotator.engine.classical.roi import Roi, make_roi
+from dis_annotator.engine.types import Box, ImageData, Prompt
+
+# Below these the result "does not fill its box" and the alternatives are tried.
+SUSPICIOUS_AREA = 0.05  # of the box
+SUSPICIOUS_FIT = 0.5  # box_fit() score
+SWITCH_FIT = 0.8  # the see-through result must still reach (nearly) every side of the box
+
+
+def run_grabcut(feat: np.ndarray, labels: np.ndarray, iterations: int) -> np.ndarray:
+    """Seeded GrabCut on an H×W×3 uint8 image; ``labels`` (cv2.GC_*) is updated in place."""
+    fg_any = (labels == cv2.GC_FGD) | (labels == cv2.GC_PR_FGD)
+    bg_any = (labels == cv2.GC_BGD) | (labels == cv2.GC_PR_BGD)
+    if fg_any.any() and bg_any.any():
+        bgd = np.zeros((1, 65), np.float64)
+        fgd = np.zeros((1, 65), np.float64)
+        cv2.setRNGSeed(0)  # GrabCut's k-means init is random: same input, same mask
+        try:
+            cv2.grabCut(feat, labels, None, bgd, fgd, iterations, cv2.GC_INIT_WITH_MASK)
+        except cv2.error:
+            pass  # one side has too few distinct samples for a GMM: keep the labels
+    return (labels == cv2.GC_FGD) | (labels == cv2.GC_PR_FGD)
+
+
+def drop_islands(fg: np.ndarray, keep: np.ndarray | None, fraction: float) -> np.ndarray:
+    """``fg`` without 8-connected parts smaller than ``fraction`` × the largest part;
+    parts touching ``keep`` (clicked pixels) always stay."""
+    if fraction <= 0 or not fg.any():
+        return fg
+    n, lab, stats, _ = cv2.connectedComponentsWithStats(fg.astype(np.uint8), connectivity=8)
+    if n <= 2:
+        return fg
+    areas = stats[1:, cv2.CC_STAT_AREA]
+    ok = np.zeros(n, bool)
+    ok[1:] = areas >= fraction * areas.max()
+    if keep is not None and keep.any():
+        ok[np.unique(lab[keep & fg])] = True
+        ok[0] = False
+    return ok[lab]
+
+
+def box_fit(fg: np.ndarray, inside: np.ndarray) -> float:
+    """How well the mask fills its box, in [0, 1]: 1 when its extent reaches every side.
+
+    People draw a box around the whole object, so a good result comes close to each of
+    the four sides; a patch in one corner of the box does not.
+    """
+    rows = np.flatnonzero(inside.any(axis=1))
+    cols = np.flatnonzero(inside.any(axis=0))
+    if rows.size == 0 or not (fg & inside).any():
+        return 0.0
+    ext = Box.from_mask(fg & inside)
+    assert ext is not None
+    by0, by1, bx0, bx1 = rows[0], rows[-1] + 1, cols[0], cols[-1] + 1
+    h, w = by1 - by0, bx1 - bx0
+    gaps = [(ext.x0 - bx0) / w, (bx1 - ext.x1) / w, (ext.y0 - by0) / h, (by1 - ext.y1) / h]
+    return float(np.mean([max(0.0, 1.0 - g / 0.25) for g in gaps]))
+
+
+def suspicious(fg: np.ndarray, inside: np.ndarray) -> bool:
+    area = (fg & inside).sum() / max(1, inside.sum())
+    return bool(area < SUSPICIOUS_AREA or box_fit(fg, inside) < SUSPICIOUS_FIT)
+
+
+class BoxCut:
+    """One box (plus any clicks given with it) → a working-resolution mask over an ROI."""
+
+    def __init__(
+        self,
+        iterations: int = 5,
+        max_work_pixels: int = 250_000,
+        context: float = 1.0,
+        lab: bool = True,
+        border_prior: float = 0.06,
+        island_fraction: float = 0.0,
+        contrast_ratio: float = 2.0,
+        filled_threshold: float = 0.25,
+        switch_gain: float = 0.2,
+        alt_scale: float = 0.25,
+    ) -> None:
+        self.iterations = iterations
+        self.max_work_pixels = max_work_pixels
+        self.context = context
+        self.lab = lab
+        self.border_prior = border_prior
+        self.island_fraction = island_fraction
+        self.contrast_ratio = contrast_ratio
+        self.filled_threshold = filled_threshold
+        self.switch_gain = switch_gain
+        self.alt_scale = alt_scale
+
+    def roi(self, image: ImageData, box: Box, max_work_pixels: int | None = None) -> Roi:
+        return make_roi(box, image.width, image.height, self.context,
+                        max_work_pixels or self.max_work_pixels)
+
+    def _features(self, rgb: np.ndarray) -> np.ndarray:
+        if self.lab:
+            return cv2.cvtColor(rgb, cv2.COLOR_RGB2LAB)
+        return np.ascontiguousarray(rgb[:, :, ::-1])
+
+    def _labels(self, roi: Roi, prompt: Prompt, inside: np.ndarray,
+                prior: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        labels = np.full(inside.shape, cv2.GC_BGD, np.uint8)
+        labels[inside] = cv2.GC_PR_FGD
+        self._border_strip(labels, inside)
+        if prior is not None:
+            labels[inside & ~prior] = cv2.GC_PR_BGD
+        if not (labels == cv2.GC_BGD).any():
+            # The box is the whole image: its border is the only background evidence.
+            labels[[0, -1], :] = cv2.GC_PR_BGD
+            labels[:, [0, -1]] = cv2.GC_PR_BGD
+        clicked = np.zeros(inside.shape, bool)
+        h, w = inside.shape
+        r = max(2, round(0.006 * max(h, w)))
+        for p in prompt.points:
+            c = roi.point_to_work(p)
+            cv2.circle(labels, c, r, int(cv2.GC_FGD if p.positive else cv2.GC_BGD), -1)
+            if p.positive:
+                cv2.circle(clicked.view(np.uint8), c, r, 1, -1)
+        return labels, clicked
+
+    def _border_strip(self, labels: np.ndarray, inside: np.ndarray) -> None:
+        """A strip just inside the box starts as "probably background": people leave some
+        slack around the object, so the colours there are mostly background. Only GrabCut's
+        first colour models see it; the cut itself may still give the strip to the object."""
+        rows = np.flatnonzero(inside.any(axis=1))
+        cols = np.flatnonzero(inside.any(axis=0))
+        if self.border_prior <= 0 or rows.size < 8 or cols.size < 8:
+            return
+        y0, y1, x0, x1 = rows[0], rows[-1] + 1, cols[0], cols[-1] + 1
+        sy = max(1, round(self.border_prior * (y1 - y0)))
+        sx = max(1, round(self.border_prior * (x1 - x0)))
+        strip = np.zeros_like(inside)
+        strip[y0:y1, x0:x1] = True
+        strip[y0 + sy : y1 - sy, x0 + sx : x1 - sx] = False
+        labels[strip] = cv2.GC_PR_BGD
+
+    def _cut(self, image: ImageData, prompt: Prompt, roi: Roi, use_prior: bool = False
+             ) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+        assert prompt.box is not None
+        rgb = np.ascontiguousarray(roi.to_work(roi.crop(image.array)))
+        inside = roi.box_mask(prompt.box)
+        prior = None
+        if use_prior:
+            prior = self._contrast_prior(rgb, inside)
+            if prior is None:
+                return None
+        labels, clicked = self._labels(roi, prompt, inside, prior)
+        fg = run_grabcut(self._features(rgb), labels, self.iterations)
+        return drop_islands(fg, clicked, self.island_fraction), rgb, inside
+
+    def _contrast_prior(self, rgb: np.ndarray, inside: np.ndarray) -> np.ndarray | None:
+        """Pixels whose colour is over-represented inside the box relative to its surround."""
+        if (~inside).sum() < 64:
+            return None
+        model = ColourModel(rgb[inside], rgb[~inside])
+        prior = model.log_ratio(rgb) > np.log(self.contrast_ratio)
+        return prior if prior[inside].mean() >= 0.01 else None
+
+    def __call__(self, image: ImageData, prompt: Prompt) -> tuple[Roi, np.ndarray, str]:
+        """``(roi, working-resolution bool mask over the roi, how it was found)``."""
+        assert prompt.box is not None
+        roi = self.roi(image, prompt.box)
+        first = self._cut(image, prompt, roi)
+        assert first is not None
+        fg, rgb, inside = first
+        best = (roi, fg, "box")
+        if (~inside).any() and surround_likeness(rgb, fg, ~inside) > self.filled_threshold:
+            # Filled like its surround: a see-through object GrabCut closed along its rim.
+            alt = self._cut(image, prompt, roi, use_prior=True)
+            # On real photos the surround test also fires on solid objects, and the prior
+            # then keeps a fragment: the switch must keep the object's extent in the box.
+            if alt is not None and not suspicious(alt[0], inside) and box_fit(alt[0], inside) >= max(
+                SWITCH_FIT, box_fit(fg, inside) - 0.05
+            ):
+                filled = surround_likeness(rgb, fg, ~inside)
+                if filled - surround_likeness(rgb, alt[0], ~inside) > self.switch_gain:
+                    best = (roi, alt[0], "colour-contrast prior")
+        if suspicious(best[1], inside):
+            best = self._alternatives(image, prompt, best, inside)
+        return best
+
+    def _alternatives(self, image: ImageData, prompt: Prompt, best: tuple, inside: np.ndarray
+                      ) -> tuple[Roi, np.ndarray, str]:
+        """The see-through prior and a coarser working scale; the best box fit wins."""
+        assert prompt.box is not None
+        roi = best[0]
+        candidates = [best]
+        alt = self._cut(image, prompt, roi, use_prior=True)
+        if alt is not None:
+            candidates.append((roi, alt[0], "colour-contrast prior (fallback)"))
+        small = self.roi(image, prompt.box, max(4096, int(self.max_work_pixels * self.alt_scale)))
+        if small.scale < roi.scale or small.scale < 1.0:
+            cut = self._cut(image, prompt, small)
+            assert cut is not None
+            candidates.append((small, cut[0], "box at a coarser scale (fallback)"))
+
+        def score(c: tuple) -> float:
+            r, m, _ = c
+            ins = inside if r is roi else r.box_mask(prompt.box)
+            area = (m & ins).sum() / max(1, ins.sum())
+            return box_fit(m, ins) + min(area, SUSPICIOUS_AREA) / SUSPICIOUS_AREA
+
+        return max(candidates, key=score)

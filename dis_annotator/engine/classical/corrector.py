@@ -1,0 +1,381 @@
+"""Classical click corrector: each click fixes the region it sits in, and nothing far away.
+
+Why local GrabCut and what else was measured: docs/adr/0105-classical-click-corrector.md.
+
+A click on the wrong side of the current mask names an error region: a foreground click
+a missed part, a background click a false part. Two sizes describe it: ``d``, the click's
+distance to the nearest pixel of the side it asks for (a click in the middle of a region
+sits about its half-width from the region's edge), and ``e`` ≤ ``d``, the radius of the
+coherent colour region around the click (a click in a narrow gap enclosed by the mask is
+far from the background, but its region is narrow).
+
+1. The neighbourhood is a square of half-size ``reach·d`` around the click (clipped to
+   ``min_reach``..``max_reach`` of the image diagonal); nothing outside it changes.
+2. GrabCut runs in it at ≤ ``max_work_pixels``: labels start from the current mask; the
+   window's inner border keeps its labels as hard labels (the cut cannot leak out);
+   every other click is a small hard seed. The click's coherent region and a disc of
+   ``flip_frac·e`` (plus the part of a ``flip_frac·d`` disc inside the coherent region)
+   become probable-click-side, so the colour models learn what the click means; a disc
+   of ``seed_frac·e`` (plus the part of ``seed_frac·d`` inside the coherent region) is
+   a hard seed.
+3. The change is one-sided and connected: a foreground click only adds, a background
+   click only removes, and only the connected part of the change holding the click is
+   kept. A change larger than ``max_growth·π·d²`` is more than an error of that size can
+   hold; the click is then redone with ``e`` for ``d`` (a smaller window and seeds).
+4. A change computed at reduced scale is brought back to full resolution by deciding
+   the pixels near its edge by colour.
+
+Corrections are cumulative: the next click starts from this mask.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import OrderedDict
+from typing import Any
+
+import cv2
+import numpy as np
+from scipy.ndimage import binary_fill_holes
+
+from dis_annotator.engine.classical.colour_model import ColourModel
+from dis_annotator.engine.types import ImageData, MaskOutput, Point, Prompt, StageReport
+
+_DISC5 = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (5, 5))
+
+
+def distance_to(target: np.ndarray, x: int, y: int, start: int = 48) -> float:
+    """Euclidean distance from pixel ``(x, y)`` to the nearest True pixel of ``target``
+    (H×W bool); ``inf`` when there is none. Searches growing windows, so the cost follows
+    the distance, not the image size."""
+    h, w = target.shape
+    r = start
+    while True:
+        x0, y0, x1, y1 = max(0, x - r), max(0, y - r), min(w, x + r + 1), min(h, y + r + 1)
+        crop = target[y0:y1, x0:x1]
+        if crop.any():
+            dt = cv2.distanceTransform((~crop).astype(np.uint8), cv2.DIST_L2, cv2.DIST_MASK_PRECISE)
+            d = float(dt[y - y0, x - x0])
+            if d <= r or (x0 == 0 and y0 == 0 and x1 == w and y1 == h):
+                return d
+        elif x0 == 0 and y0 == 0 and x1 == w and y1 == h:
+            return math.inf
+        r *= 2
+
+
+def _flood(rgb: np.ndarray, centre: tuple[int, int], allowed: np.ndarray, tol: float) -> np.ndarray:
+    """Pixels of ``allowed`` connected to ``centre`` through colours (smoothed Lab) within
+    ``tol`` of the centre's: the coherent region the click sits in."""
+    lab = cv2.cvtColor(cv2.GaussianBlur(rgb, (5, 5), 0), cv2.COLOR_RGB2LAB)
+    return _flood_lab(lab, centre, allowed, tol)
+
+
+def _solid(region: np.ndarray) -> np.ndarray:
+    """``region`` with pinholes closed and holes filled (texture speckles a colour flood)."""
+    closed = cv2.morphologyEx(region.astype(np.uint8), cv2.MORPH_CLOSE, _DISC5).astype(bool)
+    return binary_fill_holes(closed) | region
+
+
+def _flood_lab(lab: np.ndarray, centre: tuple[int, int], allowed: np.ndarray, tol: float) -> np.ndarray:
+    """:func:`_flood` on a ready 8-bit Lab image."""
+    h, w = allowed.shape
+    block = np.ones((h + 2, w + 2), np.uint8)
+    block[1:-1, 1:-1] = ~allowed
+    if block[centre[1] + 1, centre[0] + 1]:
+        return np.zeros_like(allowed)
+    t = (int(tol),) * 3
+    flags = 4 | cv2.FLOODFILL_FIXED_RANGE | cv2.FLOODFILL_MASK_ONLY | (2 << 8)
+    cv2.floodFill(lab, block, centre, 0, t, t, flags)
+    return block[1:-1, 1:-1] == 2
+
+
+def _full_resolution(
+    keep: np.ndarray, rgb: np.ndarray, allowed: np.ndarray, scale: float
+) -> np.ndarray:
+    """Upsample a working-scale change (h×w bool) to the window's full size, deciding the
+    pixels near its edge by colour at full resolution: the change's own colours against
+    the colours of the pixels it could have taken but did not (``allowed`` & outside)."""
+    ch, cw = allowed.shape
+    soft = cv2.resize(keep.astype(np.float32), (cw, ch), interpolation=cv2.INTER_LINEAR)
+    core = soft > 0.5
+    r = int(math.ceil(1.0 / scale)) + 1
+    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1, 2 * r + 1))
+    grown = cv2.dilate(core.astype(np.uint8), kernel).astype(bool)
+    shrunk = cv2.erode(core.astype(np.uint8), kernel).astype(bool)
+    band = grown & ~shrunk & allowed
+    other = allowed & ~grown
+    if shrunk.sum() < 16 or other.sum() < 16 or not band.any():
+        return core & allowed
+    model = ColourModel(rgb[shrunk], rgb[other])
+    out = shrunk.copy()
+    out[band] = model.log_ratio(rgb[band][None])[0] > 0
+    return out & allowed
+
+
+class LocalCorrector:
+    """CorrectStage for the classical engine: local, one-sided GrabCut per click."""
+
+    name = "local-grabcut"
+    learned = False
+
+    def __init__(
+        self,
+        reach: float = 6.0,
+        min_reach: float = 0.03,
+        max_reach: float = 0.6,
+        seed_frac: float = 0.6,
+        flip_frac: float = 1.5,
+        flood_tol: float = 12.0,
+        guard: str = "both",
+        max_growth: float = 4.0,
+        min_halfwidth: float = 3.0,
+        iterations: int = 3,
+        max_work_pixels: int = 40_000,
+        click_seed_px: int = 2,
+        cache_images: int = 4,
+    ) -> None:
+        """``guard`` says where the seeds and the probable-click-side zone may reach:
+        ``"both"`` (default) keeps the ``d``-sized discs inside the click's coherent colour
+        region, ``"seed"`` only the seed, ``"disc"`` neither, ``"narrow"`` uses ``e``-sized
+        discs only. ``flood_tol`` 0 turns the coherent region off (then ``e`` = ``d``)."""
+        if guard not in ("both", "seed", "disc", "narrow"):
+            raise ValueError(f"unknown guard {guard!r}")
+        self.reach = reach
+        self.min_reach = min_reach
+        self.max_reach = max_reach
+        self.seed_frac = seed_frac
+        self.flip_frac = flip_frac
+        self.flood_tol = flood_tol
+        self.guard = guard
+        self.max_growth = max_growth
+        self.min_halfwidth = min_halfwidth
+        self.iterations = iterations
+        self.max_work_pixels = max_work_pixels
+        self.click_seed_px = click_seed_px
+        self._lab_cache: OrderedDict[str, tuple[np.ndarray, float]] = OrderedDict()
+        self._cache_images = cache_images
+
+    # -- the stage ------------------------------------------------------------------
+
+    def correct(self, image: ImageData, prompt: Prompt, previous: MaskOutput) -> MaskOutput:
+        """Fix every click (in order) that lies on the wrong side of ``previous.mask``.
+
+        Normally that is only the newest click: the earlier ones were fixed by earlier
+        calls and are hard seeds here. Returns the full-resolution corrected mask;
+        ``report.settings["windows"]`` lists the windows that were allowed to change.
+        """
+        mask = previous.mask.copy()
+        windows: list[tuple[int, int, int, int]] = []
+        for p in prompt.points:
+            x, y = int(p.x), int(p.y)
+            if bool(mask[y, x]) == p.positive:
+                continue
+            windows.append(self._fix(image, mask, p, prompt.points))
+        return MaskOutput(
+            mask=mask,
+            state=dict(previous.state),
+            report=StageReport(
+                "correct",
+                self.name,
+                learned=False,
+                model="opencv.grabCut (local)",
+                settings={**self.describe(), "iterations": self.iterations, "windows": windows},
+            ),
+        )
+
+    # -- one click ------------------------------------------------------------------
+
+    def window(
+        self, image: ImageData, mask: np.ndarray, p: Point
+    ) -> tuple[tuple[int, int, int, int], float]:
+        """The neighbourhood a click may change, ``(x0, y0, x1, y1)`` in image pixels (x1/y1
+        exclusive), and the error size ``d`` it was derived from (see :meth:`geometry`)."""
+        box, d, _ = self.geometry(image, mask, p)
+        return box, d
+
+    def geometry(
+        self, image: ImageData, mask: np.ndarray, p: Point
+    ) -> tuple[tuple[int, int, int, int], float, float]:
+        """``(window, d, e)`` for a click on the wrong side of ``mask`` (module docstring)."""
+        h, w = mask.shape
+        x, y = int(p.x), int(p.y)
+        d = distance_to(mask if p.positive else ~mask, x, y)
+        hi = self.max_reach * math.hypot(h, w)
+        if not math.isfinite(d):  # nothing on the click's side yet: the largest window
+            d = hi / self.reach
+        radius = self._coherent_radius(image, mask, p, max(1, int(math.ceil(min(hi, self.reach * d)))))
+        e = min(d, max(radius, self.min_halfwidth))
+        return self._square(p, d, mask.shape), d, e
+
+    def _square(self, p: Point, size: float, shape: tuple[int, ...]) -> tuple[int, int, int, int]:
+        h, w = shape[:2]
+        diag = math.hypot(h, w)
+        half = int(math.ceil(min(self.max_reach * diag, max(self.min_reach * diag, self.reach * size))))
+        x, y = int(p.x), int(p.y)
+        return (max(0, x - half), max(0, y - half), min(w, x + half + 1), min(h, y + half + 1))
+
+    def _small_lab(self, image: ImageData) -> tuple[np.ndarray, float]:
+        """Blurred 8-bit Lab of the whole image at ≤ 0.25 MP, and its scale (cached)."""
+        hit = self._lab_cache.get(image.key)
+        if hit is not None:
+            self._lab_cache.move_to_end(image.key)
+            return hit
+        s = min(1.0, math.sqrt(250_000 / (image.width * image.height)))
+        rgb = image.array
+        if s < 1.0:
+            size = (max(1, round(image.width * s)), max(1, round(image.height * s)))
+            rgb = cv2.resize(rgb, size, interpolation=cv2.INTER_AREA)
+        lab = cv2.cvtColor(cv2.GaussianBlur(rgb, (5, 5), 0), cv2.COLOR_RGB2LAB)
+        self._lab_cache[image.key] = (lab, s)
+        while len(self._lab_cache) > self._cache_images:
+            self._lab_cache.popitem(last=False)
+        return lab, s
+
+    def _coherent_radius(self, image: ImageData, mask: np.ndarray, p: Point, cap: int) -> float:
+        """Radius (image pixels) of the coherent region around the click: similar colour,
+        on the click's wrong side of ``mask``, within ``cap`` pixels; ``inf`` without a
+        colour tolerance."""
+        if self.flood_tol <= 0:
+            return math.inf
+        lab, s = self._small_lab(image)
+        h, w = mask.shape
+        x, y = int(p.x), int(p.y)
+        x0, y0, x1, y1 = max(0, x - cap), max(0, y - cap), min(w, x + cap + 1), min(h, y + cap + 1)
+        sx0, sy0 = int(x0 * s), int(y0 * s)
+        sx1 = min(lab.shape[1], max(sx0 + 1, int(math.ceil(x1 * s))))
+        sy1 = min(lab.shape[0], max(sy0 + 1, int(math.ceil(y1 * s))))
+        sub = mask[y0:y1, x0:x1]
+        if sub.shape != (sy1 - sy0, sx1 - sx0):
+            sub = cv2.resize(sub.astype(np.uint8), (sx1 - sx0, sy1 - sy0),
+                             interpolation=cv2.INTER_NEAREST).astype(bool)
+        allowed = ~sub if p.positive else sub
+        cx = min(sx1 - sx0 - 1, int(x * s) - sx0)
+        cy = min(sy1 - sy0 - 1, int(y * s) - sy0)
+        region = _flood_lab(np.ascontiguousarray(lab[sy0:sy1, sx0:sx1]), (cx, cy), allowed,
+                            self.flood_tol)
+        if not region.any():
+            return 0.0
+        # Texture leaves pinholes in a colour flood; close and fill them so the radius
+        # measures the region, not the nearest speck of another colour.
+        dt = cv2.distanceTransform(np.pad(_solid(region), 1).astype(np.uint8), cv2.DIST_L2, 5)
+        return float(dt[cy + 1, cx + 1]) / s
+
+    def _fix(
+        self, image: ImageData, mask: np.ndarray, p: Point, clicks: tuple[Point, ...]
+    ) -> tuple[int, int, int, int]:
+        box, d, e = self.geometry(image, mask, p)
+        keep = self._propose(image, mask, p, clicks, box, d, e)
+        if self.max_growth > 0 and e < d and keep.sum() > self.max_growth * math.pi * d * d:
+            # More than an error of this size can hold (a BG click in a narrow gap taking
+            # the legs beside it): redo the click at the size of its coherent region.
+            box = self._square(p, e, mask.shape)
+            keep = self._propose(image, mask, p, clicks, box, e, e)
+        x0, y0, x1, y1 = box
+        mcrop = mask[y0:y1, x0:x1]
+        if p.positive:
+            mcrop |= keep
+        else:
+            mcrop &= ~keep
+        mask[int(p.y), int(p.x)] = p.positive
+        return box
+
+    def _propose(
+        self,
+        image: ImageData,
+        mask: np.ndarray,
+        p: Point,
+        clicks: tuple[Point, ...],
+        box: tuple[int, int, int, int],
+        d: float,
+        e: float,
+    ) -> np.ndarray:
+        """The change one click makes inside ``box``: a bool array over the window at full
+        resolution, one-sided and connected to the click (see the module docstring)."""
+        x0, y0, x1, y1 = box
+        h, w = mask.shape
+        cw, ch = x1 - x0, y1 - y0
+        scale = min(1.0, math.sqrt(self.max_work_pixels / max(1, cw * ch)))
+        ww, wh = max(1, round(cw * scale)), max(1, round(ch * scale))
+        crop = image.array[y0:y1, x0:x1]
+        mcrop = mask[y0:y1, x0:x1]
+        if scale < 1.0:
+            rgb = cv2.resize(crop, (ww, wh), interpolation=cv2.INTER_AREA)
+            cur = cv2.resize(mcrop.astype(np.float32), (ww, wh), interpolation=cv2.INTER_AREA) > 0.5
+        else:
+            rgb, cur = crop, mcrop
+        bgr = np.ascontiguousarray(rgb[:, :, ::-1])
+
+        labels = np.where(cur, cv2.GC_PR_FGD, cv2.GC_PR_BGD).astype(np.uint8)
+        # The window's inner border keeps its labels: the cut cannot run out of the window.
+        ring = np.zeros_like(cur)
+        if x0 > 0:
+            ring[:, 0] = True
+        if x1 < w:
+            ring[:, -1] = True
+        if y0 > 0:
+            ring[0, :] = True
+        if y1 < h:
+            ring[-1, :] = True
+        labels[ring & cur] = cv2.GC_FGD
+        labels[ring & ~cur] = cv2.GC_BGD
+        for q in clicks:
+            if q is p:
+                continue
+            c = (int((q.x - x0) * scale), int((q.y - y0) * scale))
+            if 0 <= c[0] < ww and 0 <= c[1] < wh:
+                cv2.circle(labels, c, self.click_seed_px, int(cv2.GC_FGD if q.positive else cv2.GC_BGD), -1)
+        centre = (min(ww - 1, int((p.x - x0) * scale)), min(wh - 1, int((p.y - y0) * scale)))
+        allowed = ~cur if p.positive else cur
+        free = (labels != cv2.GC_FGD) & (labels != cv2.GC_BGD)
+
+        def disc(radius: float) -> np.ndarray:
+            out = np.zeros((wh, ww), np.uint8)
+            cv2.circle(out, centre, max(1, int(radius * scale)), 1, -1)
+            return out.astype(bool)
+
+        flood = np.zeros_like(cur)
+        if self.flood_tol > 0:
+            flood = _flood(rgb, centre, allowed, self.flood_tol)
+        solid = _solid(flood) & allowed
+        if self.guard == "disc":
+            seed, flip = disc(self.seed_frac * d), disc(self.flip_frac * d)
+        elif self.guard == "narrow":  # e-sized discs only
+            seed, flip = disc(self.seed_frac * e), disc(self.flip_frac * e)
+        elif self.guard == "seed":
+            seed = (disc(self.seed_frac * d) & solid) | disc(self.seed_frac * e)
+            flip = disc(self.flip_frac * d)
+        else:  # "both"
+            seed = (disc(self.seed_frac * d) & solid) | disc(self.seed_frac * e)
+            flip = (disc(self.flip_frac * d) & solid) | disc(self.flip_frac * e)
+        flip = (flip | flood) & allowed & free
+        labels[flip] = cv2.GC_PR_FGD if p.positive else cv2.GC_PR_BGD
+        # Never seed over the pixels the click does not ask to change.
+        seed &= allowed
+        labels[seed] = cv2.GC_FGD if p.positive else cv2.GC_BGD
+
+        fg_any = (labels == cv2.GC_FGD) | (labels == cv2.GC_PR_FGD)
+        if fg_any.any() and not fg_any.all():
+            cv2.setRNGSeed(0)  # GrabCut's k-means init is random: same input, same mask
+            bgd = np.zeros((1, 65), np.float64)
+            fgd = np.zeros((1, 65), np.float64)
+            cv2.grabCut(bgr, labels, None, bgd, fgd, self.iterations, cv2.GC_INIT_WITH_MASK)
+        res = (labels == cv2.GC_FGD) | (labels == cv2.GC_PR_FGD)
+        change = (res & ~cur) if p.positive else (cur & ~res)
+        change |= seed
+        n, lab = cv2.connectedComponents(change.astype(np.uint8), connectivity=8)
+        keep = lab == lab[centre[1], centre[0]] if n > 1 and lab[centre[1], centre[0]] else seed
+        if scale < 1.0:
+            keep = _full_resolution(keep, crop, ~mcrop if p.positive else mcrop, scale)
+            # Resampling may split the change: keep the parts touching the click.
+            near = np.zeros(keep.shape, np.uint8)
+            cv2.circle(near, (int(p.x) - x0, int(p.y) - y0), int(math.ceil(1 / scale)) + 1, 1, -1)
+            n, lab = cv2.connectedComponents(keep.astype(np.uint8), connectivity=8)
+            touching = np.unique(lab[(near > 0) & keep])
+            touching = touching[touching > 0]
+            if n > 2 and touching.size:
+                keep = np.isin(lab, touching)
+        return keep
+
+    def describe(self) -> dict[str, Any]:
+        return {"name": self.name, "reach": self.reach, "seed_frac": self.seed_frac,
+                "flip_frac": self.flip_frac, "guard": self.guard, "max_growth": self.max_growth}

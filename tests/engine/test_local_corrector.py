@@ -1,0 +1,121 @@
+"""The classical click corrector: local, one-sided, meaningful corrections on drawn cases."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+
+from dis_annotator.engine.classical.corrector import LocalCorrector, distance_to
+from dis_annotator.engine.factory import build_pipeline
+from dis_annotator.engine.types import Box, ImageData, MaskOutput, Point, Prompt, Request
+from tests.synthetic import iou, textured_background, two_tone_blob
+
+
+def interior(region: np.ndarray) -> Point:
+    """The protocol's click: the region's most interior pixel."""
+    dt = cv2.distanceTransform(np.pad(region, 1).astype(np.uint8), cv2.DIST_L2, 5)[1:-1, 1:-1]
+    y, x = np.unravel_index(int(np.argmax(dt)), dt.shape)
+    return Point(x + 0.5, y + 0.5)
+
+
+@pytest.fixture(scope="module")
+def scene():
+    """two_tone_blob's object, its disc part, and a distinct false blob beside the object."""
+    img, truth, box = two_tone_blob()
+    disc = np.zeros(truth.shape, np.uint8)
+    cv2.circle(disc, (560, 200), 60, 1, -1)
+    missed = truth & disc.astype(bool) & ~_ellipse(truth.shape)
+    blob = np.zeros(truth.shape, np.uint8)
+    cv2.circle(blob, (250, 420), 45, 1, -1)
+    blob = blob.astype(bool) & ~truth
+    img = img.copy()
+    img[blob] = (40, 70, 200)
+    return img, truth, box, missed, blob
+
+
+def _ellipse(shape: tuple[int, int]) -> np.ndarray:
+    e = np.zeros(shape, np.uint8)
+    cv2.ellipse(e, (400, 300), (180, 120), 20, 0, 360, 1, -1)
+    return e.astype(bool)
+
+
+def _correct(img: np.ndarray, previous: np.ndarray, *points: Point) -> MaskOutput:
+    return LocalCorrector().correct(ImageData(img), Prompt(points=points), MaskOutput(previous))
+
+
+def test_foreground_click_in_a_missed_part_adds_that_part(scene):
+    img, truth, _, missed, _ = scene
+    previous = truth & ~missed
+    p = interior(missed)
+    out = _correct(img, previous, Point(p.x, p.y, True))
+    added = out.mask & ~previous
+    assert iou(added, missed) >= 0.5
+    assert not (previous & ~out.mask).any()  # a foreground click only adds
+
+
+def test_background_click_removes_a_false_blob_entirely(scene):
+    img, truth, _, _, blob = scene
+    previous = truth | blob
+    p = interior(blob)
+    out = _correct(img, previous, Point(p.x, p.y, False))
+    assert not (out.mask & blob).any()
+    assert iou(out.mask, truth) > 0.97  # the object stays
+    assert not (out.mask & ~previous).any()  # a background click only removes
+
+
+def test_nothing_changes_outside_the_neighbourhood(scene):
+    img, truth, _, missed, _ = scene
+    # The scene in the corner of a larger photo, with a false blob far from the object.
+    canvas = textured_background(1200, 1600, np.random.default_rng(3)).clip(0, 255).astype(np.uint8)
+    canvas[:600, :800] = img
+    big = lambda m: np.pad(m, ((0, 600), (0, 800)))  # noqa: E731
+    far_blob = np.zeros((1200, 1600), np.uint8)
+    cv2.circle(far_blob, (1400, 1000), 50, 1, -1)
+    far_blob = far_blob.astype(bool)
+    canvas[far_blob] = (40, 70, 200)
+    previous = big(truth & ~missed) | far_blob  # two errors; the click fixes one
+    click = interior(big(missed))
+    click = Point(click.x, click.y, True)
+    corrector = LocalCorrector()
+    image = ImageData(canvas)
+    (x0, y0, x1, y1), d = corrector.window(image, previous, click)
+    out = corrector.correct(image, Prompt(points=(click,)), MaskOutput(previous))
+    outside = np.ones(previous.shape, bool)
+    outside[y0:y1, x0:x1] = False
+    assert np.array_equal(out.mask[outside], previous[outside])
+    assert iou(out.mask & ~previous, big(missed)) >= 0.5
+    # The neighbourhood follows the error being fixed (the click's distance to the mask),
+    # not the image: here it is a small part of it, and the far blob is left alone.
+    assert (x1 - x0) * (y1 - y0) < 0.25 * previous.size
+    assert np.array_equal(out.mask & far_blob, far_blob)
+    assert out.report.settings["windows"] == [(x0, y0, x1, y1)]
+    assert d == pytest.approx(distance_to(previous, int(click.x), int(click.y)))
+
+
+def test_a_click_already_satisfied_changes_nothing(scene):
+    img, truth, *_ = scene
+    out = _correct(img, truth, Point(400.5, 300.5, True), Point(20.5, 20.5, False))
+    assert np.array_equal(out.mask, truth) and out.report.settings["windows"] == []
+
+
+def test_distance_to():
+    target = np.zeros((300, 400), bool)
+    assert distance_to(target, 10, 10) == float("inf")
+    target[250, 390] = True
+    assert distance_to(target, 10, 10) == pytest.approx(np.hypot(240, 380), rel=1e-3)
+
+
+def test_classical_pipeline_uses_the_local_corrector_without_refining_after(scene):
+    img, truth, box, _, blob = scene
+    pipe = build_pipeline(engine="classical")
+    assert pipe.corrector is not None and pipe.corrector.name == "local-grabcut"
+    assert not pipe.refine_after_correct
+    image = ImageData(img)
+    first = pipe.run(Request(image, Prompt(box=Box(*box))))
+    p = interior(first.mask & ~truth) if (first.mask & ~truth).any() else Point(250.5, 420.5)
+    second = pipe.run(
+        Request(image, Prompt(box=Box(*box), points=(Point(p.x, p.y, False),)), previous=first.output)
+    )
+    assert [r.stage for r in second.reports] == ["correct"]
+    assert not second.mask[int(p.y), int(p.x)]
