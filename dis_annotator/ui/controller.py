@@ -187,8 +187,6 @@ class Controller(QObject):
             return
         obj = self.doc.find(obj_id)
         self.canvas.overlay.selected = self.selected
-        if obj is not None and obj_id == self.selected:
-            self.canvas.stroke_color = tuple(obj.color)
         if obj is not None:
             self.canvas.update_image_rect(self.canvas.overlay.set_mask(obj.id, obj.mask, obj.color, obj.visible))
 
@@ -344,11 +342,13 @@ class Controller(QObject):
 
     # --- views ---------------------------------------------------------------------------
     def _refresh_points(self) -> None:
+        """The selected object's clicks as dots, and its colour for the brush preview."""
         points: list[Point] = []
         if self.doc is not None and self.selected:
             obj = self.doc.find(self.selected)
             if obj is not None:
                 points = list(self._pending.get((id(self.doc), obj.id), obj.prompt).points)
+                self.canvas.stroke_color = tuple(obj.color)
         if points != self.canvas.points:
             self.canvas.points = points
             self.canvas.update()

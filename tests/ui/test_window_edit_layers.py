@@ -191,3 +191,12 @@ def test_layers_view_and_neutral_eraser_preview(qtbot, make_window, images):
     assert np.ptp(during_px) < np.ptp(before_px)
     assert during_px[0] - during_px[1] < before_px[0] - before_px[1]  # no red added
     qtbot.mouseRelease(w.canvas, Qt.MouseButton.LeftButton, pos=b)
+
+    # the brush previews in the object's colour (red here) over the blue background
+    key(qtbot, w, Qt.Key.Key_B)
+    a, b = at(w, 95, 215), at(w, 125, 215)
+    qtbot.mousePress(w.canvas, Qt.MouseButton.LeftButton, pos=a)
+    qtbot.mouseMove(w.canvas, b)
+    px = _grab(w)[a.y(), (a.x() + b.x()) // 2].astype(int)
+    qtbot.mouseRelease(w.canvas, Qt.MouseButton.LeftButton, pos=b)
+    assert px[0] > px[2] + 20, px
