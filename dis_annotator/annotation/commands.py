@@ -432,7 +432,7 @@ class SetMask(_MaskEdit):
                 window = edits.apply_to(window.copy(), rect)
             self._write_mask(doc, rect, window)
         if edits:
-            old = edits.codes.copy()
+            old = edits.codes
             self._write_codes(doc, edits.rect, old, EditLayers.with_model(old, new[edits.rect.slices]))
 
     def merge_with(self, other: Command) -> bool:
@@ -555,7 +555,7 @@ class ClearEdits(_MaskEdit):
             self._applied_once = True
             edits = doc.get(self.obj_id).edits
             if edits:
-                rect, codes = edits.rect, edits.codes.copy()
+                rect, codes = edits.rect, edits.codes
                 window = doc.get(self.obj_id).mask[rect.slices].copy()
                 edited = (codes & EDITED) != 0
                 window[edited] = (codes[edited] & MODEL) != 0

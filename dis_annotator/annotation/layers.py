@@ -12,9 +12,10 @@ every other pixel the object's mask *is* the model result, so the model is never
 twice: a new model result replaces the mask outside the edited pixels and the ``MODEL``
 bits under them (:func:`compose`, ``SetMask``).
 
-Storage is region-based: one uint8 code window over the bounding rectangle of the
-edited pixels (an object without edits holds a 0×0 window). Codes are always canonical:
-``0`` (not edited), ``PAINTED`` or ``ERASED``, each with or without ``MODEL``.
+Storage is region-based: the codes live in sparse 64×64 tiles, and only tiles that hold
+an edited pixel exist, so memory follows the stroked area, not the bounding box of
+strokes spread over a large object (docs/adr/0130). ``rect`` is the tight bounding
+rectangle of the edited pixels.
 
 Commands change the layers only through :meth:`EditLayers.write` (which bumps
 ``token``); everything else reads.
@@ -26,7 +27,7 @@ import itertools
 
 import numpy as np
 
-from dis_annotator.annotation.geometry import EMPTY_RECT, Rect, bbox_of
+from dis_annotator.annotation.geometry import EMPTY_RECT, Rect
 
 PAINTED = np.uint8(1)
 ERASED = np.uint8(2)
@@ -36,26 +37,48 @@ CODE_BITS = 3  # bits a code uses (the undo history packs this many bit planes)
 
 _tokens = itertools.count(1)
 
+TILE = 64  # tile side in pixels: small enough that a thin stroke allocates little
+
+
+def _tiles_over(rect: Rect):
+    """For every tile the image rectangle ``rect`` touches: ``((ty, tx), (tile slices,
+    rect slices))`` of their overlap. Plain integers: this runs per brush segment."""
+    x0, y0, x1, y1 = (int(v) for v in rect)
+    if x1 <= x0 or y1 <= y0:
+        return
+    for ty in range(y0 // TILE, (y1 - 1) // TILE + 1):
+        ty0 = ty * TILE
+        a0, a1 = max(y0, ty0), min(y1, ty0 + TILE)
+        for tx in range(x0 // TILE, (x1 - 1) // TILE + 1):
+            tx0 = tx * TILE
+            b0, b1 = max(x0, tx0), min(x1, tx0 + TILE)
+            yield (ty, tx), (
+                (slice(a0 - ty0, a1 - ty0), slice(b0 - tx0, b1 - tx0)),
+                (slice(a0 - y0, a1 - y0), slice(b0 - x0, b1 - x0)),
+            )
+
 
 class EditLayers:
     """Painted / erased pixels of one object (and the model's value under them).
 
-    ``rect``: the window's place in the image (``EMPTY_RECT`` when there are no edits);
-    ``codes``: rect-sized uint8 codes (see the module docstring). Not thread-safe: the
-    thread that edits the document owns it; :meth:`copy` for other threads.
+    ``rect``: the tight rectangle of the edited pixels (``EMPTY_RECT`` without edits);
+    :attr:`codes` its codes (see the module docstring). Not thread-safe: the thread that
+    edits the document owns it; :meth:`copy` for other threads.
     """
 
-    __slots__ = ("rect", "codes", "token")
+    __slots__ = ("_tiles", "_boxes", "rect", "token")
 
     def __init__(self, rect: Rect = EMPTY_RECT, codes: np.ndarray | None = None) -> None:
-        if codes is None:
-            codes = np.zeros((0, 0), np.uint8)
-        codes = np.asarray(codes, dtype=np.uint8)
-        if codes.shape != (rect.height, rect.width):
-            raise ValueError(f"codes {codes.shape} do not fit {rect}")
-        self.rect = rect
-        self.codes = codes
+        self._tiles: dict[tuple[int, int], np.ndarray] = {}  # (ty, tx) -> TILE×TILE uint8
+        # (ty, tx) -> (x0, y0, x1, y1): the edited pixels' box in the tile, image coordinates
+        self._boxes: dict[tuple[int, int], tuple[int, int, int, int]] = {}
+        self.rect = EMPTY_RECT
         self.token = next(_tokens)
+        if codes is not None:
+            codes = np.asarray(codes, dtype=np.uint8)
+            if codes.shape != (rect.height, rect.width):
+                raise ValueError(f"codes {codes.shape} do not fit {rect}")
+            self.write(rect, codes)
 
     # -- building -------------------------------------------------------------------------
     @classmethod
@@ -71,19 +94,25 @@ class EditLayers:
         if (p & e).any():
             raise ValueError("a pixel is both painted and erased")
         codes = p * PAINTED | e * ERASED | ((p | e) & m) * MODEL
-        out = cls()
-        out.write(rect, codes.astype(np.uint8))
-        return out
+        return cls(rect, codes.astype(np.uint8))
 
     def copy(self) -> EditLayers:
-        out = EditLayers(self.rect, self.codes.copy())
+        out = EditLayers()
+        out._tiles = {k: t.copy() for k, t in self._tiles.items()}
+        out._boxes = dict(self._boxes)
+        out.rect = self.rect
         out.token = self.token  # same content, same token
         return out
 
     # -- reading --------------------------------------------------------------------------
     def __bool__(self) -> bool:
-        """True when some pixel is painted or erased (the window is kept tight)."""
-        return not self.rect.empty
+        """True when some pixel is painted or erased."""
+        return bool(self._tiles)
+
+    @property
+    def codes(self) -> np.ndarray:
+        """The codes over :attr:`rect` (a new array)."""
+        return self.window(self.rect)
 
     def planes(self) -> tuple[Rect, np.ndarray, np.ndarray, np.ndarray]:
         """``(rect, painted, erased, model)``: rect-sized bool windows."""
@@ -92,52 +121,58 @@ class EditLayers:
 
     def counts(self) -> tuple[int, int]:
         """``(painted pixels, erased pixels)``."""
-        c = self.codes
-        return int(np.count_nonzero(c & PAINTED)), int(np.count_nonzero(c & ERASED))
+        p = sum(int(np.count_nonzero(t & PAINTED)) for t in self._tiles.values())
+        e = sum(int(np.count_nonzero(t & ERASED)) for t in self._tiles.values())
+        return p, e
+
+    def _parts(self, rect: Rect):
+        """``(tile, tile slices, rect slices)`` of the existing tiles under image ``rect``."""
+        inter = rect.intersection(self.rect)  # never walk tiles that cannot exist
+        if inter.empty:
+            return
+        dx, dy = int(inter.x0 - rect.x0), int(inter.y0 - rect.y0)
+        for key, (ts, (rs, cs)) in _tiles_over(inter):
+            tile = self._tiles.get(key)
+            if tile is not None:
+                yield tile, ts, (slice(rs.start + dy, rs.stop + dy), slice(cs.start + dx, cs.stop + dx))
 
     def window(self, rect: Rect) -> np.ndarray:
-        """The codes over any image ``rect`` (0 outside the layers), a new array."""
-        out = np.zeros((rect.height, rect.width), np.uint8)
-        inter = self.rect.intersection(rect)
-        if not inter.empty:
-            src = inter.offset(-self.rect.x0, -self.rect.y0)
-            dst = inter.offset(-rect.x0, -rect.y0)
-            out[dst.slices] = self.codes[src.slices]
+        """The codes over any image ``rect`` (0 where nothing is edited), a new array."""
+        out = np.zeros((int(rect.height), int(rect.width)), np.uint8)
+        for tile, ts, ws in self._parts(rect):
+            out[ws] = tile[ts]
         return out
 
     def apply_to(self, window: np.ndarray, rect: Rect) -> np.ndarray:
         """Compose in place: ``window`` (bool, the pixels of image ``rect``) gets painted
         pixels set and erased pixels cleared. Returns ``window``."""
-        inter = self.rect.intersection(rect)
-        if inter.empty:
-            return window
-        codes = self.codes[inter.offset(-self.rect.x0, -self.rect.y0).slices]
-        sub = window[inter.offset(-rect.x0, -rect.y0).slices]
-        sub |= (codes & PAINTED) != 0
-        sub &= (codes & ERASED) == 0
+        for tile, ts, ws in self._parts(rect):
+            codes, sub = tile[ts], window[ws]
+            sub |= (codes & PAINTED) != 0
+            sub &= (codes & ERASED) == 0
         return window
 
     def model_of(self, mask: np.ndarray) -> np.ndarray:
         """The model result behind ``mask`` (the object's composed H×W mask), a new array."""
         out = np.array(mask, dtype=bool, copy=True)
-        if self:
-            c = self.codes
-            sub = out[self.rect.slices]
+        h, w = out.shape
+        for tile, ts, ws in self._parts(Rect(0, 0, w, h)):
+            c, sub = tile[ts], out[ws]
             edited = (c & EDITED) != 0
             sub[edited] = (c[edited] & MODEL) != 0
         return out
 
     def consistent_with(self, mask: np.ndarray) -> bool:
         """Whether ``mask`` (H×W) shows these layers: painted pixels set, erased clear, and
-        the window inside the image."""
+        every edited pixel inside the image."""
         h, w = mask.shape
-        if not self:
-            return True
         if not Rect(0, 0, w, h).contains(self.rect):
-            return False
-        sub = mask[self.rect.slices]
-        c = self.codes
-        return bool(sub[(c & PAINTED) != 0].all() and not sub[(c & ERASED) != 0].any())
+            return not self
+        for tile, ts, ws in self._parts(Rect(0, 0, w, h)):
+            c, sub = tile[ts], mask[ws]
+            if not sub[(c & PAINTED) != 0].all() or sub[(c & ERASED) != 0].any():
+                return False
+        return True
 
     # -- the rule, on windows (pure: the commands turn them into undoable patches) ----------
     @staticmethod
@@ -158,33 +193,36 @@ class EditLayers:
 
     # -- writing (commands only) ------------------------------------------------------------
     def write(self, rect: Rect, codes: np.ndarray) -> None:
-        """Set the codes over image ``rect`` (growing the window as needed), then shrink the
-        window to the edited pixels."""
-        if rect.empty:
-            return
-        if not self.rect.contains(rect):
-            grown = rect if self.rect.empty else self.rect.union(rect)
-            buf = self.window(grown)
-            self.rect, self.codes = grown, buf
-        self.codes[rect.offset(-self.rect.x0, -self.rect.y0).slices] = codes
-        self._trim()
+        """Set the codes over image ``rect`` (``codes``: rect-sized uint8)."""
+        for key, (ts, ws) in _tiles_over(rect):
+            part = codes[ws]
+            tile = self._tiles.get(key)
+            if tile is None:
+                if not part.any():
+                    continue
+                tile = self._tiles[key] = np.zeros((TILE, TILE), np.uint8)
+            tile[ts] = part
+            rows = np.flatnonzero(tile.any(axis=1))
+            if rows.size == 0:
+                del self._tiles[key], self._boxes[key]
+                continue
+            cols = np.flatnonzero(tile.any(axis=0))
+            y, x = key[0] * TILE, key[1] * TILE
+            self._boxes[key] = (x + int(cols[0]), y + int(rows[0]), x + int(cols[-1]) + 1, y + int(rows[-1]) + 1)
+        boxes = self._boxes.values()
+        self.rect = (
+            Rect(min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes), max(b[3] for b in boxes))
+            if boxes else EMPTY_RECT
+        )
         self.token = next(_tokens)
-
-    def _trim(self) -> None:
-        box = bbox_of(self.codes != 0)
-        if box is None:
-            self.rect, self.codes = EMPTY_RECT, np.zeros((0, 0), np.uint8)
-        elif (box.width, box.height) != (self.rect.width, self.rect.height):
-            self.codes = self.codes[box.slices].copy()
-            self.rect = box.offset(self.rect.x0, self.rect.y0)
 
     @property
     def nbytes(self) -> int:
-        return int(self.codes.nbytes)
+        return sum(int(t.nbytes) for t in self._tiles.values())
 
     def __repr__(self) -> str:
         p, e = self.counts()
-        return f"EditLayers({self.rect}, painted={p}, erased={e})"
+        return f"EditLayers({self.rect}, painted={p}, erased={e}, tiles={len(self._tiles)})"
 
 
 def compose(model: np.ndarray, edits: EditLayers | None) -> np.ndarray:

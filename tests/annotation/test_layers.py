@@ -24,6 +24,7 @@ from dis_annotator.annotation import (
 )
 
 SHAPE = (30, 40)
+BIG = (100, 140)  # random sessions: several 64² storage tiles
 
 
 def disc(cx: float, cy: float, r: float, shape=SHAPE) -> np.ndarray:
@@ -38,8 +39,8 @@ def full(region, shape=SHAPE) -> np.ndarray:
     return out
 
 
-def setup():
-    doc = Document("x.png", SHAPE[1], SHAPE[0])
+def setup(shape=SHAPE):
+    doc = Document("x.png", shape[1], shape[0])
     h = History(doc)
     obj = doc.new_object()
     h.push(AddObject(obj))
@@ -49,7 +50,7 @@ def setup():
 def planes(doc: Document, obj_id: str) -> tuple[np.ndarray, np.ndarray]:
     """Full-size painted / erased masks of an object."""
     rect, p, e, _ = doc.get(obj_id).edits.planes()
-    fp, fe = np.zeros(SHAPE, bool), np.zeros(SHAPE, bool)
+    fp, fe = np.zeros(doc.shape, bool), np.zeros(doc.shape, bool)
     fp[rect.slices], fe[rect.slices] = p, e
     return fp, fe
 
@@ -138,12 +139,20 @@ def test_layers_are_region_based_and_model_results_cost_no_layer_memory() -> Non
     region = stroke_mask(doc.shape, [(100, 100), (160, 110)], 4)
     h.push(PaintMask(obj.id, region, True))
     edits = doc.get(obj.id).edits
-    assert edits.rect == region[0] and edits.rect.area < 80 * 20 and edits.nbytes < 2000
+    assert edits.rect == region[0]
+    # a second stroke in the far corner: the rectangle spans the image, memory does not
+    far = stroke_mask(doc.shape, [(3800, 2900), (3850, 2905)], 4)
+    h.push(PaintMask(obj.id, far, False))
+    assert edits.rect == region[0].union(far[0]) and edits.rect.area > 3000 * 2000
+    assert edits.nbytes <= 6 * 64 * 64  # a few 64² tiles
     big = disc(2000, 1500, 1200, doc.shape)
     cmd = SetMask(obj.id, big)
     h.push(cmd)
-    # the result far from the stroke does not touch the layers (its model bits are 0)
-    assert cmd.layer_patches == [] and doc.get(obj.id).edits.rect == edits.rect
+    # the result does not reach the strokes: no layer change (their model bits stay 0)
+    assert cmd.layer_patches == [] and edits.nbytes <= 6 * 64 * 64
+    h.undo()
+    h.undo()
+    assert edits.rect == region[0]  # the rectangle follows the edited pixels
 
 
 def test_compose_is_the_documents_rule() -> None:
@@ -172,28 +181,28 @@ op = st.one_of(
 def random_model(seed: int) -> np.ndarray:
     rng = np.random.default_rng(seed)
     if rng.random() < 0.2:
-        return rng.random(SHAPE) < 0.5  # noise
-    return disc(rng.uniform(0, 40), rng.uniform(0, 30), rng.uniform(0, 15))
+        return rng.random(BIG) < 0.5  # noise
+    return disc(rng.uniform(0, 140), rng.uniform(0, 100), rng.uniform(0, 50), BIG)
 
 
 def random_stroke(seed: int):
     rng = np.random.default_rng(seed)
-    pts = [(float(rng.uniform(-3, 43)), float(rng.uniform(-3, 33))) for _ in range(int(rng.integers(1, 5)))]
-    return stroke_mask(SHAPE, pts, float(rng.uniform(0.3, 6)))
+    pts = [(float(rng.uniform(-3, 143)), float(rng.uniform(-3, 103))) for _ in range(int(rng.integers(1, 5)))]
+    return stroke_mask(BIG, pts, float(rng.uniform(0.3, 12)))
 
 
 def from_scratch(applied: list[tuple[str, int]]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The rule, naively: the latest model result, then every stroke since the last clear
     in order, each setting its pixels. Returns (mask, painted, erased)."""
-    model = np.zeros(SHAPE, bool)
-    last = np.zeros(SHAPE, np.int8)  # per pixel: 0 no edit, 1 painted, -1 erased (latest wins)
+    model = np.zeros(BIG, bool)
+    last = np.zeros(BIG, np.int8)  # per pixel: 0 no edit, 1 painted, -1 erased (latest wins)
     for kind, seed in applied:
         if kind == "model":
             model = random_model(seed)
         elif kind == "clear":
             last[:] = 0
         else:
-            last[full(random_stroke(seed))] = 1 if kind == "brush" else -1
+            last[full(random_stroke(seed), BIG)] = 1 if kind == "brush" else -1
     mask = np.where(last == 1, True, np.where(last == -1, False, model))
     return mask, last == 1, last == -1
 
@@ -201,7 +210,7 @@ def from_scratch(applied: list[tuple[str, int]]) -> tuple[np.ndarray, np.ndarray
 @settings(max_examples=60, deadline=None)
 @given(st.lists(op, min_size=1, max_size=30))
 def test_random_strokes_and_model_results_equal_the_rule_from_scratch(session) -> None:
-    doc, h, oid = setup()
+    doc, h, oid = setup(BIG)
     # applied[i]: the ops behind history index i (index 1: the object was just added)
     applied: list[list[tuple[str, int]]] = [[], []]
     for kind, seed in session:
@@ -227,5 +236,29 @@ def test_random_strokes_and_model_results_equal_the_rule_from_scratch(session) -
         got_p, got_e = planes(doc, oid)
         assert np.array_equal(got_p, painted) and np.array_equal(got_e, erased)
         model = [s for k, s in applied[h.index] if k == "model"]
-        expected_model = random_model(model[-1]) if model else np.zeros(SHAPE, bool)
+        expected_model = random_model(model[-1]) if model else np.zeros(BIG, bool)
         assert np.array_equal(obj.edits.model_of(obj.mask), expected_model)
+
+
+def test_layer_patches_are_compacted_like_mask_patches() -> None:
+    """Raw on push (``compress=False``, the app's way), zlib later, same pixels after."""
+    doc, h, oid = setup((200, 300))
+    h.push(SetMask(oid, disc(150, 100, 60, (200, 300)), compress=False))
+    stroke = PaintMask(oid, stroke_mask((200, 300), [(10, 10), (290, 190)], 9), False, compress=False)
+    h.push(stroke)
+    clear = ClearEdits(oid, compress=False)
+    h.push(clear)
+    raw = [p for c in (stroke, clear) for p in c.layer_patches]
+    assert raw and not any(p.new.bits.compressed_ for p in raw)
+    before = stroke.nbytes + clear.nbytes
+    saved = stroke.compact() + clear.compact()
+    assert saved > 0 and stroke.nbytes + clear.nbytes == before - saved
+    assert all(p.old.bits.compressed_ and p.new.bits.compressed_ for p in raw)
+    after_clear = doc.get(oid).mask.copy()
+    h.undo()
+    assert doc.get(oid).edits.counts()[1] > 0
+    h.undo()
+    assert not doc.get(oid).edits
+    h.redo()
+    h.redo()
+    assert np.array_equal(doc.get(oid).mask, after_clear) and not doc.get(oid).edits
