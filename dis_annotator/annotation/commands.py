@@ -431,9 +431,8 @@ class SetMask(_MaskEdit):
             if edits:
                 window = edits.apply_to(window.copy(), rect)
             self._write_mask(doc, rect, window)
-        if edits:
-            old = edits.codes
-            self._write_codes(doc, edits.rect, old, EditLayers.with_model(old, new[edits.rect.slices]))
+        for box, codes in edits.tiles():  # tile by tile: strokes may lie far apart
+            self._write_codes(doc, box, codes, EditLayers.with_model(codes, new[box.slices]))
 
     def merge_with(self, other: Command) -> bool:
         """E.g. the refined result replacing the coarse one of the same request."""
@@ -553,14 +552,13 @@ class ClearEdits(_MaskEdit):
     def redo(self, doc: Document) -> None:
         if not self._applied_once:
             self._applied_once = True
-            edits = doc.get(self.obj_id).edits
-            if edits:
-                rect, codes = edits.rect, edits.codes
-                window = doc.get(self.obj_id).mask[rect.slices].copy()
+            obj = doc.get(self.obj_id)
+            for box, codes in obj.edits.tiles():  # tile by tile: strokes may lie far apart
+                window = obj.mask[box.slices].copy()
                 edited = (codes & EDITED) != 0
                 window[edited] = (codes[edited] & MODEL) != 0
-                self._write_mask(doc, rect, window)
-                self._write_codes(doc, rect, codes, np.zeros_like(codes))
+                self._write_mask(doc, box, window)
+                self._write_codes(doc, box, codes, np.zeros_like(codes))
             self.obsolete = self.empty
         else:
             self._replay(doc)

@@ -136,6 +136,16 @@ class EditLayers:
             if tile is not None:
                 yield tile, ts, (slice(rs.start + dy, rs.stop + dy), slice(cs.start + dx, cs.stop + dx))
 
+    def tiles(self) -> list[tuple[Rect, np.ndarray]]:
+        """``(box, codes)`` per storage tile: the tight box of its edited pixels and a copy
+        of their codes — for work that must stay proportional to the edited area."""
+        out = []
+        for key, tile in self._tiles.items():
+            x0, y0, x1, y1 = self._boxes[key]
+            tx, ty = key[1] * TILE, key[0] * TILE
+            out.append((Rect(x0, y0, x1, y1), tile[y0 - ty : y1 - ty, x0 - tx : x1 - tx].copy()))
+        return out
+
     def window(self, rect: Rect) -> np.ndarray:
         """The codes over any image ``rect`` (0 where nothing is edited), a new array."""
         out = np.zeros((int(rect.height), int(rect.width)), np.uint8)

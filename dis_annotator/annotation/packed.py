@@ -242,27 +242,25 @@ class CodePatch:
 
 
 class PackedLayers:
-    """An object's edit layers kept by a command (removed objects): the window's codes,
-    packed."""
+    """An object's edit layers kept by a command (removed objects): each storage tile's
+    edited box, its codes packed."""
 
-    __slots__ = ("rect", "codes")
+    __slots__ = ("tiles",)
 
     def __init__(self, edits: EditLayers, compress: bool = True) -> None:
-        self.rect = edits.rect
-        self.codes = PackedCodes.pack(edits.codes, CODE_BITS, compress) if edits else None
+        self.tiles = [(box, PackedCodes.pack(codes, CODE_BITS, compress)) for box, codes in edits.tiles()]
 
     def unpack(self) -> EditLayers:
-        codes = self.codes
-        return EditLayers() if codes is None else EditLayers(self.rect, codes.unpack())
+        out = EditLayers()
+        for box, codes in self.tiles:
+            out.write(box, codes.unpack())
+        return out
 
     def compact(self) -> int:
-        codes = self.codes
-        if codes is None:
-            return 0
-        self.codes = codes.compressed()
-        return codes.nbytes - self.codes.nbytes
+        before = self.nbytes
+        self.tiles = [(box, codes.compressed()) for box, codes in self.tiles]
+        return before - self.nbytes
 
     @property
     def nbytes(self) -> int:
-        codes = self.codes
-        return codes.nbytes + _OVERHEAD if codes is not None else 0
+        return sum(codes.nbytes for _, codes in self.tiles) + (_OVERHEAD if self.tiles else 0)
