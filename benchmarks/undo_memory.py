@@ -10,7 +10,8 @@ Two modes: ``sync`` (commands compress their pixels at once) and ``deferred`` (t
 way: ``compress=False`` + a background ``Compactor``), to show push latency on the UI
 thread as well as memory.
 
-Prints: commands kept, total ``nbytes`` of the history, traced Python memory the
+Prints: commands kept, total ``nbytes`` of the history, the objects' edit layers
+(region-based windows of the painted / erased pixels, docs/adr/0130), traced Python memory the
 history holds (tracemalloc, the objects' own masks excluded), RSS growth, and the time
 per kind of edit. Run:  python benchmarks/undo_memory.py [--size 8000x6000] [--edits 100]
 """
@@ -165,11 +166,14 @@ def run(width: int, height: int, n_edits: int, seed: int, deferred: bool) -> Non
     by_package = sum(st.size for st in snap.statistics("filename"))
     tracemalloc.stop()
     masks = sum(o.mask.nbytes for o in doc.objects)
+    layers = sum(o.edits.nbytes for o in doc.objects)  # edit layers: region-based windows
     held = hist.nbytes
     print(f"mode: {'deferred (compress=False + Compactor thread)' if deferred else 'sync (compress=True)'}")
     print(f"image {width}x{height}, {edits} edits ({', '.join(f'{k} {v}' for k, v in kinds.items())}), "
           f"{len(doc.objects)} objects, {hist.count} history commands")
     print(f"history nbytes (sum of command.nbytes): {held / 1e6:.2f} MB")
+    print(f"edit layers held by the objects (painted/erased windows): {layers / 1e6:.2f} MB "
+          f"({sum(bool(o.edits) for o in doc.objects)} objects with edits)")
     print(f"tracemalloc: allocations held by dis_annotator.annotation outside the live masks: "
           f"{by_package / 1e6:.2f} MB")
     print(f"tracemalloc: all traced growth {traced / 1e6:.1f} MB - {masks / 1e6:.1f} MB live object "

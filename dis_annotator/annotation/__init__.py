@@ -22,6 +22,9 @@ Typical use (what the app does)::
     # brush drag: one PaintMask per mouse-move segment, same merge_key per drag
     stack.push(Wrap(PaintMask(rec.id, stroke_mask(doc.shape, [p0, p1], r), True,
                               merge_key=f"drag-{n}")))
+    # strokes live in rec.edits: every later SetMask keeps them (mask = model + painted
+    # - erased, docs/adr/0130); ClearEdits(rec.id) hands the pixels back to the model
+    compose(model_mask, rec.edits)   # the same rule for a script's own model result
     save_sidecar(doc)        # autosave; in a thread: pending = prepare_save(doc) (cheap,
                              # UI thread) → pending.write() (worker) → doc.mark_saved(pending.revision)
     export_document(doc, rgb)                             # → <folder>/masks/
@@ -37,6 +40,7 @@ commands (``Document.editing_mask`` is the unrecorded escape hatch). ``doc.subsc
 from dis_annotator.annotation.brush import stroke_mask
 from dis_annotator.annotation.commands import (
     AddObject,
+    ClearEdits,
     Command,
     DeleteObject,
     MoveObject,
@@ -52,6 +56,7 @@ from dis_annotator.annotation.export import default_export_dir, export_document
 from dis_annotator.annotation.geometry import EMPTY_RECT, Rect, bbox_of, changed_rect
 from dis_annotator.annotation.history import History
 from dis_annotator.annotation.image_list import ImageList, list_images, natural_key
+from dis_annotator.annotation.layers import EditLayers, compose
 from dis_annotator.annotation.packed import MaskPatch, PackedBits, PackedMask
 from dis_annotator.annotation.palette import PALETTE, next_color
 from dis_annotator.annotation.serialize import SidecarError, mask_digest
@@ -73,10 +78,12 @@ __all__ = [
     "SIDECAR_DIR",
     "AddObject",
     "Change",
+    "ClearEdits",
     "Command",
     "Compactor",
     "DeleteObject",
     "Document",
+    "EditLayers",
     "History",
     "ImageList",
     "MaskPatch",
@@ -95,6 +102,7 @@ __all__ = [
     "SidecarMismatch",
     "bbox_of",
     "changed_rect",
+    "compose",
     "default_export_dir",
     "export_document",
     "list_images",

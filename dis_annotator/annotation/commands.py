@@ -6,6 +6,11 @@ the state the previous call left it. The first ``redo`` captures what it needs f
 document (old label, old pixels); mask commands then keep only a :class:`MaskPatch` per
 edit — the changed rectangle's old and new pixels, packed and compressed — and drop the
 full-size input, so ``nbytes`` stays proportional to the changed region (docs/adr/0061).
+Edits of an object's manual layers are kept the same way, as :class:`CodePatch` es.
+
+Masks are composed (docs/adr/0130): ``SetMask`` (a model result) replaces only the model
+part — painted pixels stay set, erased ones clear; ``PaintMask`` (a stroke) records its
+pixels in the layers; ``ClearEdits`` gives the mask back to the model.
 
 Mask edits write into the object's existing array (no full-size copies per edit).
 """
@@ -20,8 +25,9 @@ from typing import Any
 import numpy as np
 
 from dis_annotator.annotation.document import Change, Document, ObjectRecord, next_mask_token
-from dis_annotator.annotation.geometry import EMPTY_RECT, Rect, bbox_of
-from dis_annotator.annotation.packed import MaskPatch, PackedMask
+from dis_annotator.annotation.geometry import EMPTY_RECT, Rect, bbox_of, changed_rect
+from dis_annotator.annotation.layers import CODE_BITS, EDITED, MODEL, EditLayers
+from dis_annotator.annotation.packed import CodePatch, MaskPatch, PackedLayers, PackedMask
 from dis_annotator.annotation.palette import Color
 from dis_annotator.engine.types import MaskOutput, Prompt
 
@@ -70,21 +76,24 @@ class Command:
 
 
 def _strip(record: ObjectRecord) -> ObjectRecord:
-    """The record without pixels or runtime state (the pixels go into a PackedMask)."""
+    """The record without pixels or runtime state (the pixels go into a PackedMask and
+    :class:`PackedLayers`)."""
     return dataclasses.replace(
         record,
         mask=np.zeros((0, 0), dtype=bool),
         provenance=copy.deepcopy(record.provenance),
         stage_output=None,
+        edits=EditLayers(),
     )
 
 
-def _rebuild(proto: ObjectRecord, packed: PackedMask) -> ObjectRecord:
+def _rebuild(proto: ObjectRecord, packed: PackedMask, edits: PackedLayers | None) -> ObjectRecord:
     return dataclasses.replace(
         proto,
         mask=packed.unpack(),
         provenance=copy.deepcopy(proto.provenance),
         mask_token=next_mask_token(),
+        edits=edits.unpack() if edits is not None else EditLayers(),
     )
 
 
@@ -107,15 +116,17 @@ class AddObject(Command):
         self._index = index
         self._proto = _strip(record)
         self._packed: PackedMask | None = None
+        self._edits: PackedLayers | None = None
 
     def redo(self, doc: Document) -> None:
         index = len(doc.objects) if self._index is None else self._index
         if self._record is not None:
             record, self._record = self._record, None
             self._packed = PackedMask.pack(doc.check_mask(record.mask), self._compress)
+            self._edits = PackedLayers(record.edits, self._compress)
         else:
             assert self._packed is not None
-            record = _rebuild(self._proto, self._packed)
+            record = _rebuild(self._proto, self._packed, self._edits)
         doc.insert(index, record)
         self._index = index
         doc.changed(Change("objects", self.obj_id))
@@ -125,14 +136,15 @@ class AddObject(Command):
         doc.changed(Change("objects", self.obj_id))
 
     def compact(self) -> int:
-        packed = self._packed
-        return packed.compact() if packed is not None else 0
+        packed, edits = self._packed, self._edits
+        return (packed.compact() if packed is not None else 0) + (edits.compact() if edits else 0)
 
     @property
     def nbytes(self) -> int:
         if self._record is not None:
-            return _BASE_BYTES + int(self._record.mask.nbytes)
-        return _BASE_BYTES + (self._packed.nbytes if self._packed else 0)
+            return _BASE_BYTES + int(self._record.mask.nbytes) + self._record.edits.nbytes
+        edits = self._edits.nbytes if self._edits is not None else 0
+        return _BASE_BYTES + (self._packed.nbytes if self._packed else 0) + edits
 
 
 class DeleteObject(Command):
@@ -146,12 +158,14 @@ class DeleteObject(Command):
         self._index: int | None = None
         self._proto: ObjectRecord | None = None
         self._packed: PackedMask | None = None
+        self._edits: PackedLayers | None = None
 
     def redo(self, doc: Document) -> None:
         index, record = doc.pop(self.obj_id)
         if self._proto is None:
             self._proto = _strip(record)
             self._packed = PackedMask.pack(record.mask, self._compress)
+            self._edits = PackedLayers(record.edits, self._compress)
             if self.text == "Delete object":
                 self.text = f"Delete {record.label}"
         self._index = index
@@ -159,16 +173,17 @@ class DeleteObject(Command):
 
     def undo(self, doc: Document) -> None:
         assert self._proto is not None and self._packed is not None and self._index is not None
-        doc.insert(self._index, _rebuild(self._proto, self._packed))
+        doc.insert(self._index, _rebuild(self._proto, self._packed, self._edits))
         doc.changed(Change("objects", self.obj_id))
 
     def compact(self) -> int:
-        packed = self._packed
-        return packed.compact() if packed is not None else 0
+        packed, edits = self._packed, self._edits
+        return (packed.compact() if packed is not None else 0) + (edits.compact() if edits else 0)
 
     @property
     def nbytes(self) -> int:
-        return _BASE_BYTES + (self._packed.nbytes if self._packed else 0)
+        edits = self._edits.nbytes if self._edits is not None else 0
+        return _BASE_BYTES + (self._packed.nbytes if self._packed else 0) + edits
 
 
 class _SetField(Command):
@@ -249,7 +264,9 @@ class MoveObject(Command):
 
 
 class _MaskEdit(Command):
-    """Shared machinery: a list of patches applied forward on redo, backward on undo."""
+    """Shared machinery: patches of the mask and of the edit layers, applied forward on
+    redo, backward on undo (the two stores are independent, so only each list's own
+    order matters)."""
 
     def __init__(self, obj_id: str, text: str, merge_key: str | None, compress: bool):
         super().__init__()
@@ -258,7 +275,28 @@ class _MaskEdit(Command):
         self.text = text
         self.merge_key = merge_key
         self.patches: list[MaskPatch] = []
+        self.layer_patches: list[CodePatch] = []
         self._applied_once = False
+
+    def _write_mask(self, doc: Document, rect: Rect, window: np.ndarray) -> None:
+        """Record and apply: the mask's pixels over ``rect`` become ``window``."""
+        patch = MaskPatch.in_window(doc.get(self.obj_id).mask, rect, window, self._compress)
+        if patch is not None:
+            self.patches.append(patch)
+            # write from the input, not the patch: no decompression on first apply
+            with doc.editing_mask(self.obj_id) as mask:
+                mask[rect.slices] = window
+
+    def _write_codes(self, doc: Document, rect: Rect, old: np.ndarray, new: np.ndarray) -> None:
+        """Record and apply: the edit-layer codes over ``rect`` go from ``old`` to ``new``."""
+        patch = CodePatch.between(rect, old, new, CODE_BITS, self._compress)
+        if patch is not None:
+            self.layer_patches.append(patch)
+            doc.get(self.obj_id).edits.write(rect, new)
+
+    @property
+    def empty(self) -> bool:
+        return not self.patches and not self.layer_patches
 
     @property
     def rect(self) -> Rect:
@@ -273,6 +311,9 @@ class _MaskEdit(Command):
         doc.changed(Change("mask", self.obj_id, None if rect.empty else rect))
 
     def _replay(self, doc: Document) -> None:
+        edits = doc.get(self.obj_id).edits
+        for lp in list(self.layer_patches):
+            edits.write(lp.rect, lp.new.unpack())
         if not self.patches:
             return
         with doc.editing_mask(self.obj_id) as mask:
@@ -280,11 +321,18 @@ class _MaskEdit(Command):
                 p.apply_new(mask)
 
     def _rewind(self, doc: Document) -> None:
+        edits = doc.get(self.obj_id).edits
+        for lp in reversed(list(self.layer_patches)):
+            edits.write(lp.rect, lp.old.unpack())
         if not self.patches:
             return
         with doc.editing_mask(self.obj_id) as mask:
             for p in reversed(list(self.patches)):
                 p.apply_old(mask)
+
+    def _absorb(self, other: _MaskEdit) -> None:
+        self.patches.extend(other.patches)
+        self.layer_patches.extend(other.layer_patches)
 
     def _mergeable(self, other: Command) -> bool:
         return (
@@ -295,18 +343,20 @@ class _MaskEdit(Command):
         )
 
     def compact(self) -> int:
-        return sum(p.compact() for p in list(self.patches))
+        return sum(p.compact() for p in [*self.patches, *self.layer_patches])
 
     @property
     def nbytes(self) -> int:
-        return _BASE_BYTES + sum(p.nbytes for p in list(self.patches))
+        return _BASE_BYTES + sum(p.nbytes for p in [*self.patches, *self.layer_patches])
 
 
 class SetMask(_MaskEdit):
-    """Replace an object's mask (a model result) and optionally its prompt and provenance.
+    """A model result for an object, and optionally its prompt and provenance.
 
-    ``new_mask`` None changes only the prompt/provenance (e.g. record a click before the
-    result arrives). ``stage_output`` (runtime only) becomes the object's
+    ``new_mask`` (H×W bool, the model's output) replaces the model part only: the object's
+    mask becomes ``new_mask`` plus its painted pixels minus its erased ones, and the
+    edit layers stay (docs/adr/0130). ``new_mask`` None changes only the
+    prompt/provenance (e.g. record a click before the result arrives). ``stage_output`` (runtime only) becomes the object's
     ``stage_output`` on the first redo, with its mask aliased to the live mask; later
     undo/redo reset it to None (the history never holds full-size stage outputs), so the
     next request starts from the current mask (docs/adr/0061).
@@ -340,12 +390,7 @@ class SetMask(_MaskEdit):
                 self._pending = None
                 if np.may_share_memory(new, obj.mask):
                     raise ValueError("SetMask needs a new array, not the object's live mask")
-                patch = MaskPatch.between(obj.mask, new, self._compress)
-                if patch is not None:
-                    self.patches.append(patch)
-                    # write from the input, not the patch: no decompression on first apply
-                    with doc.editing_mask(self.obj_id) as mask:
-                        mask[patch.rect.slices] = new[patch.rect.slices]
+                self._apply_model(doc, obj, new)
             if self._new_prompt is not None:
                 self._old_prompt = obj.prompt
             if self._new_prov is not None:
@@ -354,7 +399,7 @@ class SetMask(_MaskEdit):
                 obj.stage_output = dataclasses.replace(self._stage_output, mask=obj.mask)
                 self._stage_output = None
             self.obsolete = (
-                not self.patches
+                self.empty
                 and (self._new_prompt is None or self._new_prompt == self._old_prompt)
                 and (self._new_prov is None or self._new_prov == self._old_prov)
             )
@@ -377,12 +422,24 @@ class SetMask(_MaskEdit):
             obj.provenance = copy.deepcopy(self._old_prov)
         self._notify_mask(doc)
 
+    def _apply_model(self, doc: Document, obj: ObjectRecord, new: np.ndarray) -> None:
+        edits = obj.edits
+        # The composed mask can change only where the model result differs from it.
+        rect = changed_rect(obj.mask, new)
+        if rect is not None:
+            window = new[rect.slices]
+            if edits:
+                window = edits.apply_to(window.copy(), rect)
+            self._write_mask(doc, rect, window)
+        for box, codes in edits.tiles():  # tile by tile: strokes may lie far apart
+            self._write_codes(doc, box, codes, EditLayers.with_model(codes, new[box.slices]))
+
     def merge_with(self, other: Command) -> bool:
         """E.g. the refined result replacing the coarse one of the same request."""
         if not self._mergeable(other):
             return False
         assert isinstance(other, SetMask)
-        self.patches.extend(other.patches)
+        self._absorb(other)
         if other._new_prompt is not None:
             if self._new_prompt is None:
                 self._old_prompt = other._old_prompt
@@ -426,6 +483,8 @@ def _region_window(region: Region, shape: tuple[int, int]) -> tuple[Rect, np.nda
 class PaintMask(_MaskEdit):
     """Brush (``value=True``) or eraser (``False``): set exactly the ``region`` pixels.
 
+    The pixels also become painted (or erased) in the object's edit layers, so later
+    model results keep them (docs/adr/0130).
     ``region`` is a full-size H×W bool mask or ``(bbox, window)`` as returned by
     :func:`~dis_annotator.annotation.brush.stroke_mask`. Consecutive strokes with the same
     non-None ``merge_key`` on the same object merge into one undo step.
@@ -447,19 +506,17 @@ class PaintMask(_MaskEdit):
     def redo(self, doc: Document) -> None:
         if not self._applied_once:
             self._applied_once = True
-            mask = doc.get(self.obj_id).mask
+            obj = doc.get(self.obj_id)
             assert self._pending is not None
             rect, window = _region_window(self._pending, doc.shape)
             self._pending = None
             if not rect.empty:
-                old = mask[rect.slices]
+                old = obj.mask[rect.slices]
                 new = (old | window) if self.value else (old & ~window)
-                patch = MaskPatch.in_window(mask, rect, new, self._compress)
-                if patch is not None:
-                    self.patches.append(patch)
-                    with doc.editing_mask(self.obj_id) as writable:
-                        writable[rect.slices] = new
-            self.obsolete = not self.patches
+                codes = obj.edits.window(rect)
+                self._write_codes(doc, rect, codes, EditLayers.stroke(codes, old, window, self.value))
+                self._write_mask(doc, rect, new)
+            self.obsolete = self.empty
         else:
             self._replay(doc)
         self._notify_mask(doc)
@@ -471,8 +528,9 @@ class PaintMask(_MaskEdit):
     def merge_with(self, other: Command) -> bool:
         if not self._mergeable(other):
             return False
-        self.patches.extend(other.patches)  # type: ignore[attr-defined]
-        self.obsolete = not self.patches
+        assert isinstance(other, PaintMask)
+        self._absorb(other)
+        self.obsolete = self.empty
         return True
 
     @property
@@ -481,3 +539,31 @@ class PaintMask(_MaskEdit):
         if self._pending is not None:
             pending = int(self._pending[1].nbytes if isinstance(self._pending, tuple) else self._pending.nbytes)
         return super().nbytes + pending
+
+
+class ClearEdits(_MaskEdit):
+    """"Clear manual edits": the object's mask becomes its model result again (the model's
+    value under every painted or erased pixel) and its edit layers empty. Obsolete on an
+    object without edits."""
+
+    def __init__(self, obj_id: str, text: str = "Clear manual edits", compress: bool = True):
+        super().__init__(obj_id, text, None, compress)
+
+    def redo(self, doc: Document) -> None:
+        if not self._applied_once:
+            self._applied_once = True
+            obj = doc.get(self.obj_id)
+            for box, codes in obj.edits.tiles():  # tile by tile: strokes may lie far apart
+                window = obj.mask[box.slices].copy()
+                edited = (codes & EDITED) != 0
+                window[edited] = (codes[edited] & MODEL) != 0
+                self._write_mask(doc, box, window)
+                self._write_codes(doc, box, codes, np.zeros_like(codes))
+            self.obsolete = self.empty
+        else:
+            self._replay(doc)
+        self._notify_mask(doc)
+
+    def undo(self, doc: Document) -> None:
+        self._rewind(doc)
+        self._notify_mask(doc)

@@ -1,7 +1,9 @@
 """The annotation of one image: ordered objects, each with a full-resolution mask.
 
-The H×W bool mask of each object is the truth; everything else (overlays, exports,
-sidecars) is derived from it. Masks are edited **in place** by the commands in
+The H×W bool mask of each object is what the user sees and gets: overlays, exports and
+sidecar PNGs are derived from it. It is composed — the model result plus the pixels the
+user painted minus those erased — and the object's :class:`EditLayers` keep the manual
+part, so a new model result replaces only the model part (docs/adr/0130). Masks are edited **in place** by the commands in
 :mod:`dis_annotator.annotation.commands`, so a mask array handed out stays the live mask;
 take :meth:`Document.snapshot` before handing a document to another thread.
 
@@ -26,6 +28,7 @@ from typing import Any
 import numpy as np
 
 from dis_annotator.annotation.geometry import Rect, bbox_of
+from dis_annotator.annotation.layers import EditLayers
 from dis_annotator.annotation.palette import Color, next_color
 from dis_annotator.engine.types import MaskOutput, Prompt
 
@@ -56,6 +59,9 @@ def owned_mask(mask: np.ndarray) -> np.ndarray:
 class ObjectRecord:
     """One object: its H×W bool mask (full resolution), how it was made, how it is shown.
 
+    ``mask`` is the composed mask; ``edits`` its manual layers (painted / erased pixels,
+    region-based), which every model result keeps (docs/adr/0130).
+
     ``stage_output`` is runtime only (never saved): the last pipeline output for this
     object with ``mask`` aliased to the live mask, handed back as ``Request.previous``
     so a corrector continues from where it stopped. See :meth:`Document.previous_output`.
@@ -71,6 +77,7 @@ class ObjectRecord:
     provenance: dict[str, Any] = field(default_factory=dict)
     stage_output: MaskOutput | None = None
     mask_token: int = field(default_factory=next_mask_token, compare=False, repr=False)
+    edits: EditLayers = field(default_factory=EditLayers)
 
     @property
     def area(self) -> int:
@@ -250,6 +257,8 @@ class Document:
         if self.find(obj.id) is not None:
             raise ValueError(f"object {obj.id!r} is already in the document")
         obj.mask = owned_mask(self.check_mask(obj.mask))
+        if not obj.edits.consistent_with(obj.mask):
+            raise ValueError(f"the edit layers of {obj.id!r} do not match its mask")
         obj.mask.flags.writeable = False
         # A fresh token: whatever happened to this record before, its pixels are new here.
         obj.mask_token = next_mask_token()
@@ -276,7 +285,7 @@ class Document:
 
     # -- copies ---------------------------------------------------------------------
     def snapshot(self) -> Document:
-        """An independent copy (masks copied, no listeners, no stage outputs).
+        """An independent copy (masks and edit layers copied, no listeners, no stage outputs).
 
         Use it to save or export from another thread while the user keeps editing.
         """
@@ -294,6 +303,7 @@ class Document:
                     provenance=copy.deepcopy(o.provenance),
                     stage_output=None,
                     mask_token=o.mask_token,
+                    edits=o.edits.copy(),
                 )
             )
         return doc

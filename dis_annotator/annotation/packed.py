@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from dis_annotator.annotation.geometry import Rect, bbox_of, changed_rect
+from dis_annotator.annotation.layers import CODE_BITS, EditLayers
 
 # Level 1: edits happen while the user waits; higher levels gain little on masks.
 _ZLEVEL = 1
@@ -161,3 +162,105 @@ class PackedMask:
     @property
     def nbytes(self) -> int:
         return (self.bits.nbytes if self.bits is not None else 0) + _OVERHEAD
+
+
+class PackedCodes:
+    """An H'×W' uint8 array of small codes (``nbits`` low bits used), stored as its bit
+    planes stacked into one :class:`PackedBits`: ``nbits`` bits per pixel before
+    compression."""
+
+    __slots__ = ("shape", "nbits", "bits")
+
+    def __init__(self, shape: tuple[int, int], nbits: int, bits: PackedBits) -> None:
+        self.shape = shape
+        self.nbits = nbits
+        self.bits = bits
+
+    @classmethod
+    def pack(cls, codes: np.ndarray, nbits: int, compress: bool = True) -> PackedCodes:
+        c = np.asarray(codes, dtype=np.uint8)
+        shape = (int(c.shape[0]), int(c.shape[1]))
+        planes = np.concatenate([(c & (1 << b)) != 0 for b in range(nbits)], axis=0)
+        return cls(shape, nbits, PackedBits.pack(planes, compress))
+
+    def unpack(self) -> np.ndarray:
+        h, w = self.shape
+        planes = self.bits.unpack().view(np.uint8)
+        out = np.zeros((h, w), np.uint8)
+        for b in range(self.nbits):
+            out |= planes[b * h : (b + 1) * h] << b
+        return out
+
+    def compressed(self) -> PackedCodes:
+        return PackedCodes(self.shape, self.nbits, self.bits.compressed())
+
+    @property
+    def nbytes(self) -> int:
+        return self.bits.nbytes
+
+
+class CodePatch:
+    """Old and new codes of the rectangle that one edit changed in an object's edit
+    layers (:class:`~dis_annotator.annotation.layers.EditLayers`); like :class:`MaskPatch`,
+    absolute on both sides, so applying either is idempotent."""
+
+    __slots__ = ("rect", "old", "new")
+
+    def __init__(self, rect: Rect, old: PackedCodes, new: PackedCodes) -> None:
+        self.rect = rect
+        self.old = old
+        self.new = new
+
+    @classmethod
+    def between(
+        cls, rect: Rect, old: np.ndarray, new: np.ndarray, nbits: int, compress: bool = True
+    ) -> CodePatch | None:
+        """The patch turning codes ``old`` into ``new`` (both over image ``rect``), shrunk
+        to what changes; None when nothing does."""
+        changed = bbox_of(old != new)
+        if changed is None:
+            return None
+        inner = changed.slices
+        return cls(
+            changed.offset(rect.x0, rect.y0),
+            PackedCodes.pack(old[inner], nbits, compress),
+            PackedCodes.pack(new[inner], nbits, compress),
+        )
+
+    def compact(self) -> int:
+        before = self.nbytes
+        self.old = self.old.compressed()
+        self.new = self.new.compressed()
+        return before - self.nbytes
+
+    @property
+    def nbytes(self) -> int:
+        return self.old.nbytes + self.new.nbytes + _OVERHEAD
+
+    def __repr__(self) -> str:
+        return f"CodePatch({self.rect}, {self.nbytes} B)"
+
+
+class PackedLayers:
+    """An object's edit layers kept by a command (removed objects): each storage tile's
+    edited box, its codes packed."""
+
+    __slots__ = ("tiles",)
+
+    def __init__(self, edits: EditLayers, compress: bool = True) -> None:
+        self.tiles = [(box, PackedCodes.pack(codes, CODE_BITS, compress)) for box, codes in edits.tiles()]
+
+    def unpack(self) -> EditLayers:
+        out = EditLayers()
+        for box, codes in self.tiles:
+            out.write(box, codes.unpack())
+        return out
+
+    def compact(self) -> int:
+        before = self.nbytes
+        self.tiles = [(box, codes.compressed()) for box, codes in self.tiles]
+        return before - self.nbytes
+
+    @property
+    def nbytes(self) -> int:
+        return sum(codes.nbytes for _, codes in self.tiles) + (_OVERHEAD if self.tiles else 0)

@@ -1,8 +1,15 @@
-"""JSON form of a document (format version 1), shared by the sidecar and :func:`document_json`.
+"""JSON form of a document (format version 2), shared by the sidecar and :func:`document_json`.
 
 Masks are not inlined by this module's callers' choice: each object's ``"mask"`` entry is
 either ``{"rle": <COCO RLE>}`` or a sidecar file reference ``{"file": ..., "digest": ...}``;
-both carry ``area`` and ``bbox`` so listings never need to decode a mask.
+both carry ``area`` and ``bbox`` so listings never need to decode a mask. The mask is
+the composed one (what the user sees and exports).
+
+Version 2 adds per object ``"edits"``: null, or the manual edit layers over a rectangle,
+``{"rect": [x0, y0, x1, y1], "painted": RLE, "erased": RLE, "model": RLE}`` (COCO RLE
+of rect-sized windows; ``model`` = the model's value under the edited pixels), and
+``provenance.manual_edits`` = ``{"painted_px": n, "erased_px": n}`` while an object has
+edits (derived on save). Version 1 files load with empty layers (docs/adr/0131).
 """
 
 from __future__ import annotations
@@ -17,11 +24,13 @@ import numpy as np
 
 from dis_annotator.annotation.document import Document
 from dis_annotator.annotation.geometry import bbox_of
+from dis_annotator.annotation.layers import EditLayers
 from dis_annotator.engine.types import Box, Point, Prompt
 from dis_annotator.io import mask_to_rle, rle_to_mask
 
 FORMAT = "dis-annotator-sidecar"
-VERSION = 1
+VERSION = 2
+MANUAL_EDITS = "manual_edits"  # provenance key, derived from the edit layers on save
 
 MaskLoader = Callable[[dict[str, Any]], np.ndarray]
 
@@ -86,6 +95,29 @@ def _jsonable(value: Any) -> Any:
     return str(value)
 
 
+def edits_to_json(edits: EditLayers) -> dict[str, Any] | None:
+    """The ``"edits"`` entry of an object (None without edits); inverse:
+    :func:`~dis_annotator.annotation.sidecar_parse.parse_edits`."""
+    if not edits:
+        return None
+    rect, painted, erased, model = edits.planes()
+    return {
+        "rect": [int(v) for v in rect],
+        "painted": mask_to_rle(painted),
+        "erased": mask_to_rle(erased),
+        "model": mask_to_rle(model),
+    }
+
+
+def provenance_to_json(provenance: dict[str, Any], edits: EditLayers) -> dict[str, Any]:
+    """Provenance as saved: ``manual_edits`` says whether (and how much) the user edited."""
+    out = {k: v for k, v in provenance.items() if k != MANUAL_EDITS}
+    if edits:
+        painted, erased = edits.counts()
+        out[MANUAL_EDITS] = {"painted_px": painted, "erased_px": erased}
+    return _jsonable(out)
+
+
 def document_to_json(doc: Document, mask_entries: dict[str, dict[str, Any]]) -> dict[str, Any]:
     """The document as a JSON-able dict; ``mask_entries[obj.id]`` becomes ``obj["mask"]``."""
     return {
@@ -104,8 +136,9 @@ def document_to_json(doc: Document, mask_entries: dict[str, dict[str, Any]]) -> 
                 "color": [int(c) for c in o.color],
                 "visible": bool(o.visible),
                 "prompt": prompt_to_json(o.prompt),
-                "provenance": _jsonable(o.provenance),
+                "provenance": provenance_to_json(o.provenance, o.edits),
                 "mask": mask_entries.get(o.id),
+                "edits": edits_to_json(o.edits),
             }
             for o in doc.objects
         ],

@@ -8,6 +8,8 @@ one PNG per object mask (docs/adr/0060).
   a label change writes just the JSON), then the JSON last, atomically, then removes the
   mask files that no JSON references any more. A crash at any point leaves the previous
   JSON and every file it references intact.
+- Edit layers (version 2) are inlined in the JSON as RLE windows; the PNG is the
+  composed mask, so every reader of the PNGs sees what the user saw (docs/adr/0131).
 - Loading checks the image size (and the content key when both sides know it). A sidecar
   made for other pixels is refused with :class:`SidecarMismatch` and left untouched, and
   ``save_sidecar`` will not overwrite it unless told to (then it is backed up first).
@@ -342,6 +344,7 @@ def prepare_save(doc: Document, replace_mismatched: bool = False) -> PendingSave
             mask=np.zeros((0, 0), dtype=bool),
             provenance=copy.deepcopy(o.provenance),
             stage_output=None,
+            edits=o.edits.copy(),  # rect-sized: cheap, and the writer thread owns the copy
         )
         items.append(
             _Item(record, o.mask_token, None if on_disk else o.mask.copy(), described)

@@ -2,13 +2,14 @@
 
 One damaged object never costs the others (docs/adr/0123): each object is parsed on its
 own; an object whose id or mask cannot be used is left out and reported by name, a
-field that only describes it (label, colour, visibility, prompt, provenance) falls back
-to its default and is reported. Every problem is one line; nothing here raises for bad
+field that only describes it (label, colour, visibility, prompt, provenance, edit
+layers) falls back to its default and is reported. Every problem is one line; nothing here raises for bad
 data — :func:`parse_document` returns the problems beside the document.
 
 Adding a per-object field: write a parser ``(raw value) -> value`` that raises
 ``ValueError``/``TypeError`` for bad input, and add one :class:`Field` row to
-:data:`OBJECT_FIELDS` (its default is used when the key is absent or bad).
+:data:`OBJECT_FIELDS` (its default is used when the key is absent or bad). A field of
+pixels gets the object's mask too (``with_mask``), to check it against the image.
 """
 
 from __future__ import annotations
@@ -22,8 +23,11 @@ from typing import Any
 import numpy as np
 
 from dis_annotator.annotation.document import Document, ObjectRecord, new_object_id
+from dis_annotator.annotation.geometry import Rect
+from dis_annotator.annotation.layers import EditLayers
 from dis_annotator.annotation.palette import next_color
 from dis_annotator.engine.types import Box, Point, Prompt
+from dis_annotator.io import rle_to_mask
 
 MaskLoader = Callable[[dict[str, Any]], np.ndarray]
 MAX_PROVENANCE_DEPTH = 32  # deeper is damage; deep copies of it would overflow the stack
@@ -120,18 +124,56 @@ def parse_provenance(raw: Any) -> dict[str, Any]:
             raise ValueError("a stage name must be text")
         _finite(st.get("ms", 0.0))
     _finite(raw.get("total_ms", 0.0))
-    return dict(raw)
+    # "manual_edits" is derived from the edit layers on every save; they are the truth
+    return {k: v for k, v in raw.items() if k != "manual_edits"}
+
+
+def _plane(raw: Any, name: str, rect: Rect) -> np.ndarray:
+    if not isinstance(raw, dict):
+        raise TypeError(f"{name} is not an RLE object")
+    size = raw.get("size")
+    # size first: a damaged size must not allocate a huge window before the check
+    if size != [rect.height, rect.width]:
+        raise ValueError(f"{name} is {_short(size)}, expected [{rect.height}, {rect.width}]")
+    counts = raw.get("counts")
+    if not isinstance(counts, (str, list)):
+        raise TypeError(f"{name} has no counts")
+    return rle_to_mask({"size": size, "counts": counts})
+
+
+def parse_edits(raw: Any, mask: np.ndarray) -> EditLayers:
+    """The ``"edits"`` entry (see :mod:`~dis_annotator.annotation.serialize`), checked
+    against the object's H×W ``mask``: inside the image, painted pixels set, erased clear."""
+    if raw is None:
+        return EditLayers()
+    if not isinstance(raw, dict):
+        raise TypeError(f"expected an object, got {type(raw).__name__}")
+    rect = raw.get("rect")
+    ok = isinstance(rect, list) and len(rect) == 4 and all(
+        isinstance(v, int) and not isinstance(v, bool) for v in rect
+    )
+    h, w = mask.shape
+    if not ok or not (0 <= rect[0] < rect[2] <= w and 0 <= rect[1] < rect[3] <= h):
+        raise ValueError(f"rect {_short(rect)} is not a rectangle inside the {w}x{h} image")
+    r = Rect(*rect)
+    planes = [_plane(raw.get(k), k, r) for k in ("painted", "erased", "model")]
+    edits = EditLayers.from_planes(r, *planes)
+    if not edits.consistent_with(mask):
+        raise ValueError("they do not match the mask (painted pixels unset or erased ones set)")
+    return edits
 
 
 @dataclass(frozen=True)
 class Field:
     """One descriptive per-object field: JSON key, ``ObjectRecord`` attribute, parser,
-    default (a function of the document and the object's position)."""
+    default (a function of the document and the object's position). ``with_mask``: the
+    parser is called as ``parse(raw, mask)`` with the object's H×W mask."""
 
     key: str
     attr: str
-    parse: Callable[[Any], Any]
+    parse: Callable[..., Any]
     default: Callable[[Document, int], Any]
+    with_mask: bool = False
 
 
 OBJECT_FIELDS: tuple[Field, ...] = (
@@ -140,6 +182,7 @@ OBJECT_FIELDS: tuple[Field, ...] = (
     Field("visible", "visible", parse_visible, lambda doc, i: True),
     Field("prompt", "prompt", parse_prompt, lambda doc, i: Prompt()),
     Field("provenance", "provenance", parse_provenance, lambda doc, i: {}),
+    Field("edits", "edits", parse_edits, lambda doc, i: EditLayers(), with_mask=True),
 )
 
 
@@ -224,16 +267,17 @@ def parse_object(
     if why is not None:
         problems.append(f"{where}: {name}: {why}")
     values: dict[str, Any] = {}
+    mask = mask.astype(bool, copy=False)
     for f in OBJECT_FIELDS:
         if f.key not in raw:
             values[f.attr] = f.default(doc, index)
             continue
         try:
-            values[f.attr] = f.parse(raw[f.key])
+            values[f.attr] = f.parse(raw[f.key], mask) if f.with_mask else f.parse(raw[f.key])
         except Exception as exc:  # noqa: BLE001 - a bad field falls back to its default
             values[f.attr] = f.default(doc, index)
             problems.append(f"{where}: {name}: {f.key} unreadable ({_reason(exc)}); default used")
-    record = ObjectRecord(id=oid, mask=mask.astype(bool, copy=False), **values)
+    record = ObjectRecord(id=oid, mask=mask, **values)
     return record, entry
 
 

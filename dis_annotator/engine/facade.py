@@ -5,21 +5,31 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from os import PathLike
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from dis_annotator.engine.pipeline import Pipeline
 from dis_annotator.engine.types import Box, ImageData, Point, Prompt, Request
 
+if TYPE_CHECKING:  # pragma: no cover
+    from dis_annotator.annotation.layers import EditLayers
+
 
 @dataclass
 class Segmentation:
-    """``mask``: H×W bool at full resolution; ``provenance``: which stages ran, and how long."""
+    """``mask``: H×W bool at full resolution — the model result with the manual edits
+    passed to :func:`segment` applied; ``model_mask``: the model result alone (the same
+    array without edits); ``provenance``: which stages ran, and how long."""
 
     mask: np.ndarray
     provenance: dict[str, Any]
     score: float | None = None
+    model_mask: np.ndarray | None = None
+
+    def __post_init__(self) -> None:
+        if self.model_mask is None:
+            self.model_mask = self.mask
 
 
 _default_pipeline: Pipeline | None = None
@@ -57,12 +67,17 @@ def segment(
     box: Sequence[float] | None = None,
     points: Iterable[Sequence[float]] = (),
     pipeline: Pipeline | None = None,
+    edits: EditLayers | None = None,
 ) -> Segmentation:
     """Segment one object.
 
     ``image``: H×W×3 uint8 RGB array or a path; ``box``: ``(x0, y0, x1, y1)`` in pixels
     (clipped to the image); ``points``: ``(x, y, 1)`` foreground / ``(x, y, 0)`` background.
-    Raises ``ValueError`` for an empty box or a point outside the image.
+    ``edits``: an annotated object's manual layers (``obj.edits``): the result's ``mask``
+    then keeps its painted and erased pixels, exactly as the document composes a model
+    result (:func:`dis_annotator.annotation.compose`, docs/adr/0130); push
+    ``SetMask(obj.id, seg.model_mask, ...)`` to store it. Raises ``ValueError`` for an
+    empty box, a point outside the image, or edits of another image size.
     """
     img = _as_image(image)
     b = None
@@ -77,4 +92,9 @@ def segment(
         pts.append(Point(float(p[0]), float(p[1]), bool(p[2])))
     prompt = Prompt(box=b, points=tuple(pts))
     result = (pipeline or default_pipeline()).run(Request(image=img, prompt=prompt))
-    return Segmentation(result.mask, result.provenance, result.output.score)
+    if not edits:
+        return Segmentation(result.mask, result.provenance, result.output.score)
+    from dis_annotator.annotation.layers import compose
+
+    provenance = {**result.provenance, "manual_edits": dict(zip(("painted_px", "erased_px"), edits.counts(), strict=True))}
+    return Segmentation(compose(result.mask, edits), provenance, result.output.score, result.mask)

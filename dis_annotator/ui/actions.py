@@ -34,7 +34,7 @@ ICONS = {
     "models": "models",
     "about": "about",
 }
-CHECKABLE = {"prompt_tool", "brush", "eraser", "toggle_overlay", "toggle_outline"}
+CHECKABLE = {"prompt_tool", "brush", "eraser", "toggle_overlay", "toggle_outline", "toggle_edits"}
 
 
 def icon(name: str) -> QIcon:

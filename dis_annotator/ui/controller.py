@@ -18,13 +18,14 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from dis_annotator.annotation.brush import stroke_mask
 from dis_annotator.annotation.commands import (
     AddObject,
+    ClearEdits,
     DeleteObject,
     PaintMask,
     RenameObject,
     SetMask,
     SetObjectVisible,
 )
-from dis_annotator.annotation.document import Change, Document
+from dis_annotator.annotation.document import Change, Document, ObjectRecord
 from dis_annotator.engine.types import Box, ImageData, Point, Prompt, Result
 from dis_annotator.ui.autosave import Autosaver
 from dis_annotator.ui.canvas.view import CanvasView
@@ -43,12 +44,18 @@ class Tag:
     what: str  # "box" | "click"
 
 
-def _source(provenance: dict) -> str:
+def _source(obj: ObjectRecord) -> str:
+    provenance = obj.provenance
     stages = provenance.get("stages") or []
     if not stages:
-        return "manual" if provenance else ""
-    names = " → ".join(s.get("name", "?") for s in stages)
-    return f"{names}, {provenance.get('total_ms', 0):.0f} ms"
+        text = "manual" if provenance or obj.edits else ""
+    else:
+        names = " → ".join(s.get("name", "?") for s in stages)
+        text = f"{names}, {provenance.get('total_ms', 0):.0f} ms"
+    if obj.edits:
+        painted, erased = obj.edits.counts()
+        text += f"\nmanual edits (kept by every model run): {painted:,} px painted, {erased:,} px erased"
+    return text
 
 
 class Controller(QObject):
@@ -120,6 +127,7 @@ class Controller(QObject):
             self.watch(doc)
             for obj in doc:
                 self.canvas.overlay.set_mask(obj.id, obj.mask, obj.color, obj.visible)
+                self.canvas.edit_outlines.track(obj.id, obj.edits, obj.visible)
             if len(doc):
                 self.selected = doc.objects[-1].id
                 self._restyle(self.selected)
@@ -132,15 +140,19 @@ class Controller(QObject):
         self.document_changed.emit(doc)
         if doc is not self.doc:
             return
-        overlay = self.canvas.overlay
+        overlay, outlines = self.canvas.overlay, self.canvas.edit_outlines
         if change.kind == "objects":
             present = set(doc.ids())
             for obj_id in list(overlay.layers) + list(overlay.previews):
                 if obj_id not in present:
                     self.canvas.update_image_rect(overlay.remove(obj_id))
+                    self.canvas.update_image_rect(outlines.remove(obj_id))
             obj = doc.find(change.obj_id) if change.obj_id else None
             if obj is not None:
                 self.canvas.update_image_rect(overlay.set_mask(obj.id, obj.mask, obj.color, obj.visible))
+                self.canvas.update_image_rect(outlines.track(obj.id, obj.edits, obj.visible))
+            elif change.obj_id is not None:
+                self.canvas.update_image_rect(outlines.remove(change.obj_id))
             if self.selected not in present:
                 self.selected = doc.objects[-1].id if len(doc) else None
                 if self.selected:
@@ -153,6 +165,7 @@ class Controller(QObject):
                     region = None
                 dirty = overlay.set_mask(obj.id, obj.mask, obj.color, obj.visible, region=region)
                 self.canvas.update_image_rect(dirty)
+                self.canvas.update_image_rect(outlines.track(obj.id, obj.edits, obj.visible))
                 if change.kind == "meta":
                     self.canvas.update_image_rect(overlay.bounds(obj.id))
         self._panel_timer.start()
@@ -195,6 +208,18 @@ class Controller(QObject):
         obj_id = self.selected
         self._cancel(self.doc, obj_id)
         self.histories.push(self.doc, DeleteObject(obj_id, compress=False))
+
+    def clear_edits(self, obj_id: str | None = None) -> bool:
+        """"Clear manual edits" of ``obj_id`` (default: the selection), one undo step;
+        False when it has none."""
+        obj_id = obj_id or self.selected
+        obj = self.doc.find(obj_id) if (self.doc is not None and obj_id) else None
+        if obj is None or not obj.edits:
+            self.message.emit("no manual edits to clear" if obj is not None else "select an object first")
+            return False
+        assert self.doc is not None
+        self.histories.push(self.doc, ClearEdits(obj.id, text=f"Clear manual edits of {obj.label}", compress=False))
+        return True
 
     def rename(self, obj_id: str, label: str) -> None:
         if self.doc is not None and self.doc.find(obj_id) is not None:
@@ -319,11 +344,13 @@ class Controller(QObject):
 
     # --- views ---------------------------------------------------------------------------
     def _refresh_points(self) -> None:
+        """The selected object's clicks as dots, and its colour for the brush preview."""
         points: list[Point] = []
         if self.doc is not None and self.selected:
             obj = self.doc.find(self.selected)
             if obj is not None:
                 points = list(self._pending.get((id(self.doc), obj.id), obj.prompt).points)
+                self.canvas.stroke_color = tuple(obj.color)
         if points != self.canvas.points:
             self.canvas.points = points
             self.canvas.update()
@@ -333,7 +360,7 @@ class Controller(QObject):
             self.objects.set_objects([], None)
             return
         rows = [
-            ObjectRow(o.id, o.label, tuple(o.color), o.visible, o.area, _source(o.provenance))
+            ObjectRow(o.id, o.label, tuple(o.color), o.visible, o.area, _source(o), bool(o.edits))
             for o in self.doc
         ]
         self.objects.set_objects(rows, self.selected)

@@ -122,8 +122,10 @@ class MainWindow(QMainWindow):
         a = self.actions
         menus = {
             "&File": ["open_image", "open_folder", None, "save", "export_current", "export_all", None, "quit"],
-            "&Edit": ["undo", "redo", None, "new_object", "delete_object", "cancel_prompt", None, "settings"],
-            "&View": ["fit", "zoom_100", None, "toggle_overlay", "toggle_outline", None, "next_image", "prev_image"],
+            "&Edit": ["undo", "redo", None, "new_object", "delete_object", "clear_edits", "cancel_prompt", None,
+                      "settings"],
+            "&View": ["fit", "zoom_100", None, "toggle_overlay", "toggle_outline", "toggle_edits", None,
+                      "next_image", "prev_image"],
             "&Tools": ["prompt_tool", "brush", "eraser", "brush_smaller", "brush_larger", None, "models"],
             "&Help": ["about"],
         }
@@ -140,6 +142,7 @@ class MainWindow(QMainWindow):
             tb.addSeparator() if n is None else tb.addAction(a[n])
         # Actions must belong to the window for their shortcuts to work without a menu.
         self.addActions(list(a.by_name.values()))
+        self.objects.context_actions = [a["clear_edits"], a["delete_object"]]
 
     def _connect(self) -> None:
         a, c = self.actions, self.controller
@@ -157,6 +160,8 @@ class MainWindow(QMainWindow):
         a["redo"].setEnabled(False)
         a["new_object"].triggered.connect(lambda: c.new_object())
         a["delete_object"].triggered.connect(c.delete_selected)
+        a["clear_edits"].triggered.connect(lambda: c.clear_edits())
+        a["toggle_edits"].toggled.connect(self._set_edits_shown)
         a["cancel_prompt"].triggered.connect(c.cancel_prompt)
         a["prompt_tool"].triggered.connect(lambda: self.set_tool("prompt"))
         a["brush"].triggered.connect(lambda: self.set_tool("brush"))
@@ -319,6 +324,9 @@ class MainWindow(QMainWindow):
         self.export_job = job
 
         def done(count: int, errors: list, cancelled: bool) -> None:
+            # run() emitted this just before returning: let the thread end before the last
+            # reference goes, or Qt aborts ("QThread: Destroyed while thread is still running")
+            job.wait(10000)
             self.export_job = None
             what = "cancelled after" if cancelled else "exported"
             self.status.showMessage(f"Export {what} {count} image(s)" + (f", {len(errors)} failed" if errors else ""), 8000)
@@ -352,6 +360,11 @@ class MainWindow(QMainWindow):
     def _set_outline(self, on: bool) -> None:
         self.canvas.overlay.outline_only = on
         self.actions["toggle_outline"].setChecked(on)
+        self.canvas.update()
+
+    def _set_edits_shown(self, on: bool) -> None:
+        """Outline what brush and eraser locked (painted solid, erased dashed)."""
+        self.canvas.edit_outlines.shown = on
         self.canvas.update()
 
     def _set_overlay_shown(self, on: bool) -> None:

@@ -32,6 +32,8 @@ DEFAULT_SHORTCUTS: dict[str, tuple[str, tuple[str, ...]]] = {
     "brush_larger": ("Brush larger", ("]",)),
     "toggle_overlay": ("Toggle &overlay", ("Tab",)),
     "toggle_outline": ("&Outline only", ("O",)),
+    "toggle_edits": ("Show &manual edits", ("M",)),
+    "clear_edits": ("Clear &manual edits", ()),
     "fit": ("&Fit to window", ("F",)),
     "zoom_100": ("Zoom &100 %", ("1",)),
     "next_image": ("&Next image", ("D", "PgDown")),

@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 from dis_annotator.annotation import (
     AddObject,
+    ClearEdits,
     DeleteObject,
     Document,
     History,
@@ -27,7 +28,7 @@ ops = st.lists(
     st.tuples(
         st.sampled_from(
             ["add", "delete", "rename", "visible", "setmask", "brush", "erase", "drag",
-             "move", "undo", "undo", "redo"]
+             "clear", "move", "undo", "undo", "redo"]
         ),
         st.integers(0, 2**31),
     ),
@@ -38,35 +39,42 @@ ops = st.lists(
 
 def state(doc: Document) -> list[tuple]:
     return [
-        (o.id, o.label, o.visible, o.prompt, o.mask.tobytes()) for o in doc.objects
+        (o.id, o.label, o.visible, o.prompt, o.mask.tobytes(), tuple(o.edits.rect), o.edits.codes.tobytes())
+        for o in doc.objects
     ]
 
 
 def make_command(doc: Document, kind: str, seed: int):
+    """A random command of ``kind``; pixel-holding ones are created raw (``compress=False``,
+    as the app does) half of the time, so compaction runs on them where a test compacts."""
     rng = np.random.default_rng(seed)
     ids = doc.ids()
+    raw = {"compress": bool(rng.integers(0, 2))}
     if kind == "add" or not ids:
         mask = rng.random(SHAPE) < 0.2 if rng.random() < 0.5 else None
-        return AddObject(doc.new_object(mask=mask), index=int(rng.integers(0, len(ids) + 1)))
+        return AddObject(doc.new_object(mask=mask), index=int(rng.integers(0, len(ids) + 1)), **raw)
     obj_id = ids[int(rng.integers(0, len(ids)))]
     if kind == "delete":
-        return DeleteObject(obj_id)
+        return DeleteObject(obj_id, **raw)
     if kind == "rename":
         return RenameObject(obj_id, f"n{int(rng.integers(0, 3))}")
     if kind == "visible":
         return SetObjectVisible(obj_id, bool(rng.integers(0, 2)))
     if kind == "move":
         return MoveObject(obj_id, int(rng.integers(0, len(ids))))
+    if kind == "clear":
+        return ClearEdits(obj_id, **raw)
     if kind == "setmask":
         m = np.zeros(SHAPE, bool)
         y, x = int(rng.integers(0, 20)), int(rng.integers(0, 28))
         m[y : y + int(rng.integers(1, 10)), x : x + int(rng.integers(1, 10))] = True
         prompt = Prompt(points=(Point(float(x) + 0.5, float(y) + 0.5, bool(rng.integers(0, 2))),))
-        return SetMask(obj_id, m, prompt=prompt, merge_key=str(int(rng.integers(0, 2))) if rng.random() < 0.5 else None)
+        key = str(int(rng.integers(0, 2))) if rng.random() < 0.5 else None
+        return SetMask(obj_id, m, prompt=prompt, merge_key=key, **raw)
     pts = [(float(rng.uniform(-2, 34)), float(rng.uniform(-2, 26))) for _ in range(int(rng.integers(1, 4)))]
     region = stroke_mask(SHAPE, pts, float(rng.uniform(0.3, 4)))
     key = "drag" if kind == "drag" else None
-    return PaintMask(obj_id, region, kind != "erase", merge_key=key)
+    return PaintMask(obj_id, region, kind != "erase", merge_key=key, **raw)
 
 
 @settings(max_examples=40, deadline=None)

@@ -58,3 +58,50 @@ def test_path_input_and_bad_path(tmp_path, setup):
 
     with pytest.raises(ImageLoadError):
         dis_annotator.segment(tmp_path / "missing.png", box=(0, 0, 5, 5), pipeline=p)
+
+
+def test_a_script_re_running_a_stored_object_keeps_its_manual_edits(setup, tmp_path):
+    """The README's recipe: the document and ``segment(edits=...)`` compose alike."""
+    from PIL import Image
+
+    from dis_annotator.annotation import (
+        AddObject,
+        History,
+        PaintMask,
+        SetMask,
+        compose,
+        load_sidecar,
+        save_sidecar,
+        stroke_mask,
+    )
+    from dis_annotator.annotation.document import Document
+
+    img, box, p = setup
+    path = tmp_path / "photo.png"
+    Image.fromarray(img).save(path)
+    doc = Document(path, img.shape[1], img.shape[0])
+    h = History(doc)
+    obj = doc.new_object(prompt=None)
+    h.push(AddObject(obj))
+    first = dis_annotator.segment(img, box=box, pipeline=p)
+    h.push(SetMask(obj.id, first.mask))
+    wire = stroke_mask(doc.shape, [(20, 20), (180, 40)], 3)  # far outside the object
+    band = stroke_mask(doc.shape, [(box[0], 300), (box[2], 300)], 6)  # through it
+    h.push(PaintMask(obj.id, wire, True))
+    h.push(PaintMask(obj.id, band, False))
+    save_sidecar(doc)
+
+    stored = load_sidecar(path)
+    target = stored.objects[0]
+    better = dis_annotator.segment(path, box=(box[0] - 5, box[1] - 5, box[2] + 5, box[3] + 5),
+                                   pipeline=p, edits=target.edits)
+    assert not better.model_mask[wire[0].slices][wire[1]].all()  # the model alone lacks the wire
+    assert better.mask[wire[0].slices][wire[1]].all()
+    assert not better.mask[band[0].slices][band[1]].any()
+    assert np.array_equal(better.mask, compose(better.model_mask, target.edits))
+    assert better.provenance["manual_edits"]["painted_px"] > 0
+    History(stored).push(SetMask(target.id, better.model_mask, provenance=better.provenance))
+    assert np.array_equal(target.mask, better.mask)
+    # without edits: the plain result, one array
+    plain = dis_annotator.segment(img, box=box, pipeline=p)
+    assert plain.model_mask is plain.mask and "manual_edits" not in plain.provenance

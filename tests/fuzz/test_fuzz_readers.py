@@ -106,7 +106,15 @@ def test_box_file_reader(tmp_path_factory, text: str) -> None:
 def sidecar_seed():
     """(image bytes, sidecar JSON, mask files): a module-level cache rather than a fixture,
     so a failing example prints only its edits."""
-    from dis_annotator.annotation import AddObject, Document, History, SetMask, save_sidecar
+    from dis_annotator.annotation import (
+        AddObject,
+        Document,
+        History,
+        PaintMask,
+        SetMask,
+        save_sidecar,
+        stroke_mask,
+    )
     from dis_annotator.annotation import sidecar_path as path_of
 
     folder = Path(tempfile.mkdtemp(prefix="fuzz-seed-"))
@@ -120,24 +128,31 @@ def sidecar_seed():
         m = np.zeros((24, 32), bool)
         m[2 + 6 * i: 6 + 6 * i, 3:20] = True
         h.push(SetMask(r.id, m))
+        # edit layers (painted and erased pixels) on every object
+        h.push(PaintMask(r.id, stroke_mask(doc.shape, [(22, 3 + 6 * i), (28, 4 + 6 * i)], 1.0), True))
+        h.push(PaintMask(r.id, stroke_mask(doc.shape, [(8, 3 + 6 * i)], 1.0), False))
     jp = save_sidecar(doc)
     files = {p.name: p.read_bytes() for p in jp.parent.iterdir() if p.suffix == ".png"}
     return image.read_bytes(), json.loads(path_of(image).read_text()), files
 
 
-FIELDS = ["id", "label", "color", "visible", "prompt", "provenance", "mask"]
+FIELDS = ["id", "label", "color", "visible", "prompt", "provenance", "mask", "edits"]
 TOP = ["format", "version", "image", "objects"]
 
 
 @st.composite
 def sidecar_edits(draw):
     """(kind, payload): a structural edit of the JSON, raw bytes, or a damaged mask file."""
-    kind = draw(st.sampled_from(["object-field", "mask-field", "top", "object", "bytes", "mask-file"]))
+    kind = draw(st.sampled_from(["object-field", "mask-field", "edits-field", "top", "object", "bytes",
+                                 "mask-file"]))
     if kind == "object-field":
         return kind, (draw(st.integers(0, 2)), draw(st.sampled_from(FIELDS)), draw(json_values))
     if kind == "mask-field":
         return kind, (draw(st.integers(0, 2)), draw(st.sampled_from(["file", "digest", "area", "bbox"])),
                       draw(json_values))
+    if kind == "edits-field":
+        key = draw(st.sampled_from(["rect", "painted", "erased", "model", "painted.size", "model.counts"]))
+        return kind, (draw(st.integers(0, 2)), key, draw(json_values))
     if kind == "top":
         return kind, (draw(st.sampled_from(TOP)), draw(json_values))
     if kind == "object":
@@ -181,6 +196,13 @@ def test_sidecar_reader_and_the_save_after_it(tmp_path_factory, edits) -> None:
             obj(i)[key] = value
         elif kind == "mask-field" and obj(payload[0]) is not None and isinstance(obj(payload[0]).get("mask"), dict):
             obj(payload[0])["mask"][payload[1]] = payload[2]
+        elif kind == "edits-field" and obj(payload[0]) is not None and isinstance(obj(payload[0]).get("edits"), dict):
+            target, *sub = payload[1].split(".")
+            edits = obj(payload[0])["edits"]
+            if sub and isinstance(edits.get(target), dict):
+                edits[target][sub[0]] = payload[2]
+            elif not sub:
+                edits[target] = payload[2]
         elif kind == "top":
             data[payload[0]] = payload[1]
         elif kind == "object" and isinstance(data.get("objects"), list) and data["objects"]:

@@ -190,6 +190,27 @@ def test_shortcuts_are_remappable(tmp_path):
         s.engine = "magic"
 
 
+def test_default_shortcuts_never_clash():
+    from dis_annotator.ui.settings import DEFAULT_SHORTCUTS
+
+    owner: dict[str, str] = {}
+    for name, (_, keys) in DEFAULT_SHORTCUTS.items():
+        for k in keys:
+            text = QKeySequence(k).toString()
+            assert text not in owner, f"{text} is both {owner[text]} and {name}"
+            owner[text] = name
+    assert owner["M"] == "toggle_edits"
+
+
+def test_show_manual_edits_is_remappable(tmp_path):
+    s = Settings(QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
+    assert s.shortcuts("toggle_edits") == [QKeySequence("M")]
+    s.set_shortcuts("toggle_edits", ["Ctrl+Alt+M"])
+    s.set_shortcuts("clear_edits", ["Shift+M"])
+    assert s.shortcuts("toggle_edits") == [QKeySequence("Ctrl+Alt+M")]
+    assert s.shortcuts("clear_edits") == [QKeySequence("Shift+M")]
+
+
 @pytest.mark.gui
 def test_remapped_shortcut_drives_the_window(qtbot, make_window, images, tmp_path):
     w = make_window()

@@ -20,6 +20,8 @@ from PySide6.QtGui import (
     QKeyEvent,
     QMouseEvent,
     QPainter,
+    QPainterPath,
+    QPainterPathStroker,
     QPaintEvent,
     QPen,
     QPixmap,
@@ -29,6 +31,7 @@ from PySide6.QtWidgets import QWidget
 
 from dis_annotator.engine.types import Box, Point
 from dis_annotator.geometry import Rect
+from dis_annotator.ui.canvas.edit_outlines import ERASED_DARK, ERASED_LIGHT, EditOutlines
 from dis_annotator.ui.canvas.overlay import OverlayRenderer
 from dis_annotator.ui.canvas.tools import (
     LEFT,
@@ -125,6 +128,9 @@ class CanvasView(QWidget):
         self.pyramid: TilePyramid | None = None
         self.overlay = OverlayRenderer()
         self.overlay.changed.connect(self.update_image_rect)
+        self.edit_outlines = EditOutlines()
+        # the brush previews in the selected object's colour; the eraser never does
+        self.stroke_color: tuple[int, int, int] = (80, 200, 255)
         self.scale = 1.0
         self.offset = QPointF(0, 0)
         self.listener = _SignalListener(self)
@@ -142,6 +148,7 @@ class CanvasView(QWidget):
         """Show ``rgb``; ``levels`` = :func:`pyramid_levels` of it when already computed."""
         self.pyramid = TilePyramid(rgb, levels) if rgb is not None else None
         self.overlay.clear(rgb.shape[:2] if rgb is not None else (0, 0))
+        self.edit_outlines.clear()
         self.points = []
         self.tool.cancel()
         self.fit()
@@ -330,6 +337,7 @@ class CanvasView(QWidget):
             painter.scale(self.scale, self.scale)
             painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, False)
             self.overlay.paint(painter, (ix0, iy0, ix1, iy1))
+            self.edit_outlines.paint(painter, Rect(ix0, iy0, ix1, iy1))
             painter.restore()
         self._paint_points(painter)
         self._paint_preview(painter)
@@ -352,6 +360,25 @@ class CanvasView(QWidget):
                 target = QRectF(self.to_screen(x, y), self.to_screen(x_end, y_end))
                 painter.drawPixmap(target, pix, QRectF(pix.rect()))
 
+    def _paint_stroke(self, painter: QPainter, preview: StrokePreview) -> None:
+        """Brush: the object's colour. Eraser: neutral — a dark veil with a dashed rim, the
+        style of erased pixels in the "Show manual edits" view — so erasing never looks
+        like painting (the first palette colour is a red)."""
+        line = QPainterPath(self.to_screen(preview.points[0][0] + 0.5, preview.points[0][1] + 0.5))
+        for x, y in preview.points[1:]:
+            line.lineTo(self.to_screen(x + 0.5, y + 0.5))
+        stroker = QPainterPathStroker()
+        stroker.setWidth(max(1.0, 2 * preview.radius * self.scale))
+        stroker.setCapStyle(Qt.PenCapStyle.RoundCap)
+        stroker.setJoinStyle(Qt.PenJoinStyle.RoundJoin)
+        shape = stroker.createStroke(line).simplified()
+        if preview.erase:
+            painter.fillPath(shape, QColor(25, 25, 25, 120))
+            painter.strokePath(shape, QPen(ERASED_DARK, 2.5))
+            painter.strokePath(shape, QPen(ERASED_LIGHT, 1.2, Qt.PenStyle.DashLine))
+        else:
+            painter.fillPath(shape, QColor(*self.stroke_color, 150))
+
     def _paint_points(self, painter: QPainter) -> None:
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
         for p in self.points:
@@ -372,14 +399,7 @@ class CanvasView(QWidget):
             painter.setPen(QPen(QColor(120, 190, 255), 1.5, Qt.PenStyle.DashLine))
             painter.drawRect(r)
         elif isinstance(preview, StrokePreview) and preview.points:
-            color = QColor(231, 76, 60, 150) if preview.erase else QColor(80, 200, 255, 150)
-            pen = QPen(color, max(1.0, 2 * preview.radius * self.scale), Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap, Qt.PenJoinStyle.RoundJoin)
-            painter.setPen(pen)
-            pts = [self.to_screen(x + 0.5, y + 0.5) for x, y in preview.points]
-            if len(pts) == 1:
-                painter.drawPoint(pts[0])
-            else:
-                painter.drawPolyline(pts)
+            self._paint_stroke(painter, preview)
         if self.tool.cursor == "brush" and self._hover is not None:
             r = getattr(self.tool, "radius", 0) * self.scale
             painter.setBrush(Qt.BrushStyle.NoBrush)

@@ -1,12 +1,21 @@
-"""Objects panel: one row per object — colour swatch, editable label, visibility box."""
+"""Objects panel: one row per object — colour swatch, editable label, visibility box —
+and a context menu of actions on the object under the cursor (it is selected first)."""
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
-from PySide6.QtCore import QSignalBlocker, Qt, Signal
-from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
-from PySide6.QtWidgets import QAbstractItemView, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
+from PySide6.QtCore import QPoint, QSignalBlocker, Qt, Signal
+from PySide6.QtGui import QAction, QColor, QIcon, QPainter, QPixmap
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QListWidget,
+    QListWidgetItem,
+    QMenu,
+    QVBoxLayout,
+    QWidget,
+)
 
 ID_ROLE = Qt.ItemDataRole.UserRole + 1
 
@@ -19,6 +28,7 @@ class ObjectRow:
     visible: bool
     area: int
     source: str = ""  # e.g. "grabcut → guided-filter, 412 ms"
+    edited: bool = False  # has manual edit layers (brush / eraser strokes)
 
 
 def swatch(color: tuple[int, int, int], size: int = 14) -> QIcon:
@@ -52,6 +62,26 @@ class ObjectsPanel(QWidget):
         self.list.currentItemChanged.connect(self._current_changed)
         self.list.itemChanged.connect(self._item_changed)
         self._rows: dict[str, ObjectRow] = {}
+        # Actions on the selected object (set by the window); the context menu shows them.
+        self.context_actions: list[QAction | None] = []
+        self.list.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.list.customContextMenuRequested.connect(self._context_menu)
+
+    def context_menu(self, pos: QPoint) -> QMenu | None:
+        """The menu for a right-click at ``pos`` (list coordinates), its object selected."""
+        item = self.list.itemAt(pos)
+        if item is None or not self.context_actions:
+            return None
+        self.list.setCurrentItem(item)
+        menu = QMenu(self)
+        for act in self.context_actions:
+            menu.addSeparator() if act is None else menu.addAction(act)
+        return menu
+
+    def _context_menu(self, pos: QPoint) -> None:
+        menu = self.context_menu(pos)
+        if menu is not None:
+            menu.exec(self.list.viewport().mapToGlobal(pos))
 
     def set_objects(self, rows: list[ObjectRow], selected: str | None) -> None:
         """Rebuild the list (cheap: a handful of rows) without emitting edit signals."""
@@ -90,10 +120,10 @@ class ObjectsPanel(QWidget):
         visible = item.checkState() == Qt.CheckState.Checked
         label = item.text().strip()
         if visible != row.visible:
-            self._rows[obj_id] = ObjectRow(row.id, row.label, row.color, visible, row.area, row.source)
+            self._rows[obj_id] = dataclasses.replace(row, visible=visible)
             self.visibility_changed.emit(obj_id, visible)
         elif label and label != row.label:
-            self._rows[obj_id] = ObjectRow(row.id, label, row.color, row.visible, row.area, row.source)
+            self._rows[obj_id] = dataclasses.replace(row, label=label)
             self.renamed.emit(obj_id, label)
         elif not label:
             blocker = QSignalBlocker(self.list)
