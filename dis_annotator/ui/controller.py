@@ -31,6 +31,8 @@ from dis_annotator.ui.autosave import Autosaver
 from dis_annotator.ui.canvas.view import CanvasView
 from dis_annotator.ui.history import Histories
 from dis_annotator.ui.panels.objects import ObjectRow, ObjectsPanel
+from dis_annotator.ui.provisional import AdoptObject
+from dis_annotator.ui.statusbar import activity_text
 from dis_annotator.ui.worker import InferenceWorker
 
 
@@ -42,6 +44,12 @@ class Tag:
     obj_id: str
     prompt: Prompt
     what: str  # "box" | "click"
+
+
+def _problem(obj: ObjectRecord) -> str:
+    """Why the object has (almost) no mask, when its last model run said so."""
+    failure = obj.provenance.get("failure")
+    return str(failure) if failure and not obj.edits else ""
 
 
 def _source(obj: ObjectRecord) -> str:
@@ -80,6 +88,8 @@ class Controller(QObject):
         self.selected: str | None = None
         self.inference_error: str | None = None  # set when the pipeline could not start
         self._pending: dict[tuple[int, str], Prompt] = {}  # (doc, obj) -> prompt in flight
+        # objects a box or first click made, not yet in the history (docs/adr/0141)
+        self._provisional: dict[tuple[int, str], ObjectRecord] = {}
         self._listening: dict[int, object] = {}
         self._panel_timer = QTimer(self)
         self._panel_timer.setSingleShot(True)
@@ -202,11 +212,43 @@ class Controller(QObject):
         self._refresh_points()
         return record.id
 
+    def _add_provisional(self, prompt: Prompt) -> str | None:
+        """A new object in the document but not (yet) in the history."""
+        if self.doc is None:
+            return None
+        record = self.doc.new_object(prompt=prompt)
+        old, self.selected = self.selected, record.id
+        self.canvas.overlay.selected = record.id
+        self._provisional[(id(self.doc), record.id)] = record
+        self.doc.insert(len(self.doc.objects), record)
+        self.doc.changed(Change("objects", record.id))
+        if old:
+            self._restyle(old)
+        self._refresh_points()
+        return record.id
+
+    def _drop_provisional(self, doc: Document, obj_id: str) -> bool:
+        """Remove an object whose first request never landed (Esc, failure, delete)."""
+        if self._provisional.pop((id(doc), obj_id), None) is None:
+            return False
+        if doc.find(obj_id) is not None:
+            doc.pop(obj_id)
+            doc.changed(Change("objects", obj_id))
+        return True
+
+    def _adopt(self, doc: Document, obj_id: str | None) -> None:
+        """Put a provisional object into the history before another command touches it."""
+        record = self._provisional.pop((id(doc), obj_id), None) if obj_id else None
+        if record is not None and doc.find(record.id) is record:
+            self.histories.push(doc, AdoptObject(record))
+
     def delete_selected(self) -> None:
         if self.doc is None or self.selected is None or self.doc.find(self.selected) is None:
             return
         obj_id = self.selected
         self._cancel(self.doc, obj_id)
+        if self._drop_provisional(self.doc, obj_id):
+            return
         self.histories.push(self.doc, DeleteObject(obj_id, compress=False))
 
     def clear_edits(self, obj_id: str | None = None) -> bool:
@@ -218,15 +260,18 @@ class Controller(QObject):
             self.message.emit("no manual edits to clear" if obj is not None else "select an object first")
             return False
         assert self.doc is not None
+        self._adopt(self.doc, obj.id)
         self.histories.push(self.doc, ClearEdits(obj.id, text=f"Clear manual edits of {obj.label}", compress=False))
         return True
 
     def rename(self, obj_id: str, label: str) -> None:
         if self.doc is not None and self.doc.find(obj_id) is not None:
+            self._adopt(self.doc, obj_id)
             self.histories.push(self.doc, RenameObject(obj_id, label))
 
     def set_visible(self, obj_id: str, visible: bool) -> None:
         if self.doc is not None and self.doc.find(obj_id) is not None:
+            self._adopt(self.doc, obj_id)
             self.histories.push(self.doc, SetObjectVisible(obj_id, visible))
 
     def cancel_prompt(self) -> bool:
@@ -240,11 +285,25 @@ class Controller(QObject):
         return False
 
     def _cancel(self, doc: Document, obj_id: str) -> None:
+        """Stop the request for ``obj_id``; an object it was creating goes with it."""
         self.worker.cancel(obj_id, document=str(doc.image_path))
         self._pending.pop((id(doc), obj_id), None)
         if doc is self.doc:
             self.canvas.update_image_rect(self.canvas.overlay.set_preview(obj_id, None, (0, 0, 0)))
+            self._busy_done(obj_id)
+        self._drop_provisional(doc, obj_id)
         self._refresh_points()
+
+    # --- busy marks ----------------------------------------------------------------------
+    def set_step(self, what: str) -> None:
+        """The worker's current step, named beside the busy marks."""
+        if what in ("coarse", "correcting", "refining") and self.canvas.busy.marks:
+            self.canvas.busy.set_step(activity_text(what))
+            self.canvas.busy_changed()
+
+    def _busy_done(self, obj_id: str) -> None:
+        if self.canvas.busy.drop(obj_id):
+            self.canvas.busy_changed()
 
     # --- prompts -----------------------------------------------------------------------
     def _submit(self, obj_id: str, prompt: Prompt, what: str) -> None:
@@ -255,6 +314,16 @@ class Controller(QObject):
         doc = self.doc
         previous = doc.previous_output(obj_id) if what == "click" else None
         self._pending[(id(doc), obj_id)] = prompt
+        if prompt.box is not None and what == "box":
+            b = prompt.box
+            self.canvas.busy.set(obj_id, (b.x0, b.y0, b.x1, b.y1), "box", "Segmenting…")
+        elif prompt.points:
+            p = prompt.points[-1]
+            step = "Correcting…" if previous is not None else "Segmenting…"
+            self.canvas.busy.set(obj_id, (p.x + 0.5, p.y + 0.5, p.x + 0.5, p.y + 0.5), "click", step)
+        self.canvas.busy.notice = None
+        self.canvas.busy_changed()
+        self._panel_timer.start()
         self.worker.submit(self.image, prompt, obj_id, previous, Tag(doc, obj_id, prompt, what),
                            document=str(doc.image_path))
         self._refresh_points()
@@ -268,7 +337,7 @@ class Controller(QObject):
         if target is not None and target.prompt.box is None and not target.mask.any() and not self._in_flight(target.id):
             obj_id = target.id
         else:
-            obj_id = self.new_object(prompt)
+            obj_id = self._add_provisional(prompt)
         if obj_id is not None:
             self._submit(obj_id, prompt, "box")
 
@@ -283,7 +352,7 @@ class Controller(QObject):
             if not point.positive:
                 self.message.emit("select an object first: a background click needs an object")
                 return
-            obj_id = self.new_object(Prompt(points=(point,)))
+            obj_id = self._add_provisional(Prompt(points=(point,)))
             if obj_id is not None:
                 self._submit(obj_id, Prompt(points=(point,)), "click")
             return
@@ -301,6 +370,7 @@ class Controller(QObject):
             obj_id = self.new_object()
         if obj_id is None:
             return
+        self._adopt(self.doc, obj_id)
         region = stroke_mask(self.doc.shape, [(float(x), float(y)) for x, y in points], radius)
         self.histories.push(self.doc, PaintMask(obj_id, region, value=not erase, compress=False))
 
@@ -316,29 +386,50 @@ class Controller(QObject):
         doc = tag.doc
         self._pending.pop((id(doc), tag.obj_id), None)
         obj = doc.find(tag.obj_id)
+        if doc is self.doc:
+            self._busy_done(tag.obj_id)
         if obj is None:  # deleted (or undone) while it ran
             if doc is self.doc:
                 self.canvas.update_image_rect(self.canvas.overlay.set_preview(tag.obj_id, None, (0, 0, 0)))
             return
         text = f"Segment {obj.label}" if tag.what == "box" else f"Click on {obj.label}"
-        self.histories.push(
-            doc,
-            SetMask(tag.obj_id, result.mask, prompt=tag.prompt, provenance=result.provenance,
-                    stage_output=result.output, text=text, compress=False),
-        )
+        provenance = dict(result.provenance)
+        if result.failure is not None:
+            provenance["failure"] = result.failure  # the row's marker says why it is empty
+        set_mask = SetMask(tag.obj_id, result.mask, prompt=tag.prompt, provenance=provenance,
+                           stage_output=result.output, text=text, compress=False)
+        record = self._provisional.pop((id(doc), tag.obj_id), None)
+        if record is not None and record is obj:
+            # One undo step creates the object with its mask: undoing it leaves no row.
+            self.histories.push_group(doc, [AdoptObject(record, text=text), set_mask], text)
+        else:
+            self.histories.push(doc, set_mask)
         if doc is self.doc:
-            # The coarse preview goes away even when the refined mask equals the object's.
+            # The coarse preview goes away even when the refined mask equals the object's
+            # (the overlay keeps it until a refined layer still being built is in place).
             self.canvas.update_image_rect(self.canvas.overlay.set_preview(tag.obj_id, None, obj.color))
         self.result_shown.emit(result.provenance, False)
         self._refresh_points()
         if result.failure is not None:  # an empty result is shown, and said out loud
             self.message.emit(f"{obj.label}: {result.failure}; draw the box closer or click on the object")
+            if doc is self.doc:
+                box = tag.prompt.box
+                where = (box.x0, box.y0, box.x1, box.y1) if box is not None else None
+                if where is None and tag.prompt.points:
+                    p = tag.prompt.points[-1]
+                    where = (p.x, p.y, p.x + 1, p.y + 1)
+                if where is not None:
+                    found = "in this box" if box is not None else "at this click"
+                    self.canvas.busy.notice = (f"No object found {found}: {obj.label} is empty", where)
+                    self.canvas.busy_changed()
 
     def on_failed(self, object_id: str, generation: int, message: str, tag: Tag | None) -> None:
         if tag is not None:
             self._pending.pop((id(tag.doc), tag.obj_id), None)
             if tag.doc is self.doc:
                 self.canvas.update_image_rect(self.canvas.overlay.set_preview(tag.obj_id, None, (0, 0, 0)))
+                self._busy_done(tag.obj_id)
+            self._drop_provisional(tag.doc, tag.obj_id)
             self._refresh_points()
         self.message.emit(message)
 
@@ -360,7 +451,8 @@ class Controller(QObject):
             self.objects.set_objects([], None)
             return
         rows = [
-            ObjectRow(o.id, o.label, tuple(o.color), o.visible, o.area, _source(o), bool(o.edits))
+            ObjectRow(o.id, o.label, tuple(o.color), o.visible, o.area, _source(o), bool(o.edits), _problem(o),
+                      (id(self.doc), o.id) in self._pending)
             for o in self.doc
         ]
         self.objects.set_objects(rows, self.selected)

@@ -86,6 +86,16 @@ class Histories:
         self.stack(doc).push(QtCommand(doc, cmd))
         self.compactor.submit(cmd)
 
+    def push_group(self, doc: Document, cmds: list[Command], text: str) -> None:
+        """Apply ``cmds`` as one undo step named ``text``."""
+        stack = self.stack(doc)
+        stack.beginMacro(text)
+        try:
+            for cmd in cmds:
+                self.push(doc, cmd)
+        finally:
+            stack.endMacro()
+
     def flush(self) -> None:
         """Wait until every pushed command is compacted (tests, benchmarks)."""
         self.compactor.flush()

@@ -38,7 +38,9 @@ from dis_annotator.ui.export import (
     export_current,
     run_export_all,
 )
+from dis_annotator.ui.first_run import FirstRunBar
 from dis_annotator.ui.history import Histories
+from dis_annotator.ui.model_service import SAM_NAMES, ModelService, display_name, first_line
 from dis_annotator.ui.panels.files import FilesPanel
 from dis_annotator.ui.panels.objects import ObjectsPanel
 from dis_annotator.ui.session import ImageLoadError, Session
@@ -46,18 +48,55 @@ from dis_annotator.ui.settings import Settings
 from dis_annotator.ui.statusbar import StatusBar
 from dis_annotator.ui.worker import InferenceWorker
 
+
+def export_summary(done: int, total: int, failed: int, cancelled: bool) -> str:
+    """Plain words for the end of "Export all"."""
+    def images(n: int) -> str:
+        return f"{n} image" + ("" if n == 1 else "s")
+
+    if cancelled:
+        text = f"Export cancelled: masks of {images(done)} saved"
+    elif done == 0 and not failed:
+        text = "Nothing to export: no image has masks yet"
+    else:
+        text = f"Saved the masks of {images(done)}"
+        skipped = total - done - failed
+        if skipped > 0:
+            text += f" ({images(skipped)} without masks skipped)"
+    return text + (f"; {images(failed)} failed" if failed else "")
+
+
 KEEP_DOCS = 8  # documents kept in memory (with their undo history) besides the current
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, pipeline_factory: Callable[[], Pipeline], settings: Settings | None = None) -> None:
+    def __init__(
+        self,
+        pipeline_factory: Callable[[], Pipeline],
+        settings: Settings | None = None,
+        factory_for: Callable[[Settings], Callable[[], Pipeline]] | None = None,
+        models: ModelService | None = None,
+    ) -> None:
+        """``factory_for(settings)``: the factory after the engine settings changed (None:
+        ``pipeline_factory`` again, which looks for weights anew each time it runs)."""
         super().__init__()
         self.setWindowTitle("dis-annotator")
         self.setWindowIcon(icon("app"))
         self.settings = settings or Settings()
         self.session = Session()
+        self.factory_for = factory_for
+        self.models = models or ModelService(self)
+        self.device = "cpu"
         self.canvas = CanvasView(self)
-        self.setCentralWidget(self.canvas)
+        self.offer = FirstRunBar()
+        self.offer.setVisible(False)
+        central = QWidget()
+        column = QVBoxLayout(central)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(0)
+        column.addWidget(self.offer)
+        column.addWidget(self.canvas, 1)
+        self.setCentralWidget(central)
         self.files = FilesPanel()
         self.objects = ObjectsPanel()
         self.status = StatusBar(self)
@@ -71,6 +110,9 @@ class MainWindow(QMainWindow):
         self.export_job: ExportAllJob | None = None
         self.notices: list[str] = []  # warnings shown with notify(), newest last
         self._notice_box: QMessageBox | None = None
+        self.models_dialog = None
+        self.settings_dialog = None
+        self._rebuilding = False
         self._build_docks()
         self._build_menus_and_toolbar()
         self._connect()
@@ -190,6 +232,17 @@ class MainWindow(QMainWindow):
         c.message.connect(self.status.show_error)
         c.document_changed.connect(self._doc_changed)
         self.autosaver.failed.connect(lambda _doc, msg: self.status.show_error(msg))
+        self.worker.activity.connect(self.controller.set_step)
+        m = self.models
+        self.offer.download_requested.connect(self.download_model)
+        self.offer.import_requested.connect(self.ask_import_model)
+        self.offer.cancel_requested.connect(m.cancel)
+        self.offer.dismissed.connect(self._offer_dismissed)
+        m.started.connect(self._model_started)
+        m.progress.connect(self.offer.show_progress)
+        m.finished.connect(self._model_finished)
+        m.installed.connect(self._model_installed)
+        m.removed.connect(lambda _name: self.rebuild_pipeline())
 
     # --- images --------------------------------------------------------------------------
     def open_path(self, path: str | Path) -> bool:
@@ -210,6 +263,10 @@ class MainWindow(QMainWindow):
             self.status.show_error(f"no images in {p}")
             return False
         self.files.set_files(self.session.images, self.session.annotated(), -1)
+        if p.is_dir():  # reopening a folder: back to the image last edited in it
+            last = Path(self.settings.last_image) if self.settings.last_image else None
+            if last is not None and last in self.session.images:
+                start = self.session.images.index(last)
         return self.show_index(max(0, start))
 
     def show_index(self, index: int) -> bool:
@@ -227,6 +284,7 @@ class MainWindow(QMainWindow):
             self.status.show_error(opened.warning)
             if opened.damaged:
                 self.notify("Saved annotation damaged", opened.warning)
+        self.status.clear_image()  # the previous image's timings and messages
         self.controller.show(opened.doc, opened.rgb, opened.levels)
         self.canvas.setFocus()  # Space+drag and the single-key tools work at once
         self.files.set_current(index)
@@ -240,8 +298,15 @@ class MainWindow(QMainWindow):
         return True
 
     def step(self, delta: int) -> None:
-        if self.session.images:
-            self.show_index(min(len(self.session.images) - 1, max(0, self.session.index + delta)))
+        n = len(self.session.images)
+        if not n:
+            return
+        target = self.session.index + delta
+        if not 0 <= target < n:
+            where = "the last" if delta > 0 else "the first"
+            self.status.showMessage(f"This is {where} image ({self.session.index + 1} of {n})", 3000)
+            return
+        self.show_index(target)
 
     def _release_docs(self) -> None:
         current = self.session.current_path
@@ -255,6 +320,8 @@ class MainWindow(QMainWindow):
             self.histories.forget(doc)
 
     def _doc_changed(self, doc) -> None:
+        if doc is self.controller.doc and str(doc.image_path) != self.settings.last_image:
+            self.settings.last_image = str(doc.image_path)
         if doc.image_path in self.session.images:
             self.files.set_annotated(self.session.images.index(doc.image_path), doc.has_masks())
 
@@ -328,13 +395,13 @@ class MainWindow(QMainWindow):
             # reference goes, or Qt aborts ("QThread: Destroyed while thread is still running")
             job.wait(10000)
             self.export_job = None
-            what = "cancelled after" if cancelled else "exported"
-            self.status.showMessage(f"Export {what} {count} image(s)" + (f", {len(errors)} failed" if errors else ""), 8000)
+            self.export_dialog.close()
+            self.status.showMessage(export_summary(count, len(job.items), len(errors), cancelled), 10000)
             if errors:
                 QMessageBox.warning(self, "Export", "\n".join(errors[:20]))
 
-        job.finished_with.connect(done)
         self.export_dialog = run_export_all(self, job)
+        job.finished_with.connect(done)
         return job
 
     # --- tools and view -----------------------------------------------------------------------
@@ -382,6 +449,14 @@ class MainWindow(QMainWindow):
         self.status.set_pipeline(rows, notes, device)
         if notes and "unavailable" in notes[0]:
             self.status.show_error(notes[0])
+        if self._rebuilding:
+            self._rebuilding = False
+            self.controller.inference_error = None
+            if self.controller.image is not None:
+                self.worker.prepare(self.controller.image)  # the new model's embedding
+            if rows and rows[0]["learned"]:
+                self.status.showMessage(f"Now segmenting with {rows[0]['name']} (learned)", 8000)
+        self._update_offer()
 
     def _pipeline_failed(self, message: str) -> None:
         self.controller.inference_error = message
@@ -389,22 +464,153 @@ class MainWindow(QMainWindow):
         QMessageBox.critical(self, "Models", f"The segmentation pipeline could not start:\n{message}\n\n"
                              "You can still browse images and paint masks with the brush.")
 
+    def rebuild_pipeline(self) -> None:
+        """Switch to the pipeline the installed weights and the settings allow now —
+        no restart; requests made meanwhile run on the new one."""
+        self._rebuilding = True
+        self.worker.rebuild(self.factory_for(self.settings) if self.factory_for else None)
+
+    # --- getting the learned engine (first-run bar, Models dialog, Settings) --------------------
+    def wanted_sam(self) -> str:
+        """The SAM to offer: the one chosen in Settings, else the one for this machine."""
+        if self.settings.sam_model != "auto":
+            return self.settings.sam_model
+        from dis_annotator.engine.sam_choice import recommended_sam
+
+        try:
+            return recommended_sam(self.device).name
+        except Exception:  # noqa: BLE001 - a broken manifest must not stop the window
+            return "mobile_sam"
+
+    def _offer_models(self) -> tuple[tuple[str, int | None], tuple[str, int | None] | None]:
+        def entry(name: str) -> tuple[str, int | None]:
+            info = self.models.info(name)
+            return name, getattr(info, "size", None)
+
+        primary = self.wanted_sam()
+        other = None
+        if self.settings.sam_model == "auto":
+            from dis_annotator.engine.sam_choice import recommended_sam
+
+            try:
+                alts = [o.name for o in recommended_sam(self.device).alternatives]
+            except Exception:  # noqa: BLE001
+                alts = []
+            other = entry(alts[0]) if alts and alts[0] != primary else None
+        return entry(primary), other
+
+    def _update_offer(self) -> None:
+        """Show the bar while the coarse stage is classical though the user wants SAM."""
+        learned = bool(self.stages) and bool(self.stages[0]["learned"])
+        wanted = self.settings.engine != "classical" and not self.settings.offer_dismissed
+        if learned or not wanted:
+            if not self.models.busy():
+                self.offer.hide()
+            return
+        if self.models.busy() or self.models.last_error.get(self.wanted_sam()):
+            self.offer.show()
+            return  # progress or an error is on display: keep it until the next action
+        self.offer.set_offer(*self._offer_models())
+        note = ""
+        if self.models.sam_installed(self.settings.sam_model):
+            note = "The installed SAM could not be used (the status bar's engine tooltip says why)."
+        self.offer.show_offer(note)
+        self.offer.show()
+
+    def _offer_dismissed(self) -> None:
+        self.settings.offer_dismissed = True
+
+    def download_model(self, name: str) -> None:
+        if not self.models.download(name):
+            self.status.show_error(f"{display_name(self.models.current)} is still being fetched; wait or cancel it")
+
+    def ask_import_model(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Use a SAM checkpoint you have", self.settings.last_folder,
+            "Checkpoints (*.pt *.pth *.safetensors);;All files (*)")
+        if path:
+            self.import_model(path)
+
+    def import_model(self, path: str | Path, name: str | None = None) -> None:
+        if not self.models.import_file(path, name):
+            self.status.show_error("another model is being fetched; wait or cancel it")
+
+    def _model_started(self, name: str, kind: str) -> None:
+        what = "Downloading" if kind == "download" else "Checking and copying"
+        self.offer.show_busy(f"{what} {display_name(name)}…")
+        if kind == "download" and self.settings.engine != "classical":
+            self.offer.show()
+
+    def _model_finished(self, name: str, kind: str, error: str) -> None:
+        if kind == "verify":
+            self._update_offer()
+            return
+        if error == "cancelled":
+            self.offer.show_offer("Download cancelled; it resumes where it stopped.")
+            self.models.last_error.pop(name, None)
+        elif error:
+            reason = first_line(error).removeprefix(f"{name}: ")
+            what = "download" if kind == "download" else "use the file for"
+            self.offer.show_error(f"Could not {what} {display_name(name)}: {reason}",
+                                  self.models.manual_route(name))
+            self.status.show_error(f"could not {what} {display_name(name)}: {reason}")
+        else:
+            self.status.showMessage(f"{display_name(name)} installed and verified; switching engine…", 8000)
+            self.offer.show_busy(f"{display_name(name)} installed; loading it…")
+
+    def _model_installed(self, name: str) -> None:
+        if name in SAM_NAMES and self.settings.engine == "classical":
+            return  # the user chose classical: their choice stands
+        self.rebuild_pipeline()
+
     # --- dialogs ------------------------------------------------------------------------------
     def _about(self) -> None:
         from dis_annotator.ui.dialogs.about import AboutDialog
 
         AboutDialog(getattr(self, "device", "cpu"), self.stages, self).exec()
 
-    def _models(self) -> None:
+    def open_models(self, select: str | None = None) -> None:
+        """The Models dialog (non-blocking), with ``select`` highlighted."""
         from dis_annotator.ui.dialogs.models import ModelsDialog
 
-        ModelsDialog(self).exec()
+        if self.models_dialog is None:
+            self.models_dialog = ModelsDialog(self.models, self)
+            self.models_dialog.import_requested.connect(self.ask_import_model)
+        self.models_dialog.refresh()
+        if select:
+            self.models_dialog.select(select)
+        self.models_dialog.show()
+        self.models_dialog.raise_()
+
+    def _models(self) -> None:
+        self.open_models()
 
     def _settings_dialog(self) -> None:
         from dis_annotator.ui.dialogs.settings import SettingsDialog
 
-        if SettingsDialog(self.settings, self).exec():
-            self.actions.apply_shortcuts(self.settings)
+        before = (self.settings.engine, self.settings.sam_model)
+        dialog = SettingsDialog(self.settings, self, models=self.models)
+        dialog.get_weights.connect(lambda: self.open_models(self.wanted_sam()))
+        dialog.import_requested.connect(self.ask_import_model)
+        dialog.accepted.connect(lambda: self._settings_applied(before))
+        self.settings_dialog = dialog
+        dialog.open()
+
+    def _settings_applied(self, before: tuple[str, str]) -> None:
+        self.actions.apply_shortcuts(self.settings)
+        now = (self.settings.engine, self.settings.sam_model)
+        if now == before:
+            return
+        self.rebuild_pipeline()  # at once: no restart
+        engine, model = now
+        if engine != "classical" and not self.models.sam_installed(model):
+            # Choosing SAM without its weights leads to getting them, not to nothing.
+            self.settings.offer_dismissed = False
+            self.models.last_error.pop(self.wanted_sam(), None)
+            self._update_offer()
+            self.open_models(self.wanted_sam())
+            self.status.showMessage(f"{display_name(self.wanted_sam())} is not installed: download it, "
+                                    "or use a file you have", 12000)
 
     # --- shutdown -----------------------------------------------------------------------------
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
@@ -421,6 +627,7 @@ class MainWindow(QMainWindow):
             self.autosaver.shutdown()
         except Exception:  # noqa: BLE001 - already asked above; never block closing twice
             pass
+        self.models.shutdown()
         self.worker.stop()
         super().closeEvent(event)
 

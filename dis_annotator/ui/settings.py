@@ -131,3 +131,21 @@ class Settings:
     @last_folder.setter
     def last_folder(self, value: str) -> None:
         self.store.setValue("files/last_folder", value)
+
+    @property
+    def last_image(self) -> str:
+        """The image last edited; reopening its folder starts there."""
+        return str(self.store.value("files/last_image", ""))
+
+    @last_image.setter
+    def last_image(self, value: str) -> None:
+        self.store.setValue("files/last_image", value)
+
+    @property
+    def offer_dismissed(self) -> bool:
+        """The user closed the first-run bar (Tools → Models… still has its actions)."""
+        return str(self.store.value("ui/sam_offer_dismissed", "false")).lower() == "true"
+
+    @offer_dismissed.setter
+    def offer_dismissed(self, value: bool) -> None:
+        self.store.setValue("ui/sam_offer_dismissed", "true" if value else "false")

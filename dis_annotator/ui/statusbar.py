@@ -1,43 +1,82 @@
 """Status bar: what the inference thread is doing, how long it took, on which device,
-and which stages are classical vs learned (from ``Pipeline.describe()``)."""
+and which stages are classical vs learned (from ``Pipeline.describe()``).
+
+Every text sits in an :class:`~dis_annotator.ui.elided.ElidedLabel`: a long message is
+elided (in full in its tooltip) and never widens the window (issue 14).
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QLabel, QStatusBar, QWidget
+
+from dis_annotator.ui.elided import ElidedLabel
 
 _ACTIVITY = {
     "": "Ready",
     "encoding": "Encoding image…",
     "pre-encoding next": "Pre-encoding next image…",
-    "coarse": "Segmenting (coarse)…",
+    "coarse": "Segmenting…",
     "correcting": "Correcting…",
     "refining": "Refining…",
     "loading": "Loading models…",
 }
 
 
+def activity_text(what: str) -> str:
+    return _ACTIVITY.get(what, what)
+
+
 class StatusBar(QStatusBar):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setSizeGripEnabled(False)
-        self.activity = QLabel(_ACTIVITY["loading"])
+        self.activity = ElidedLabel(_ACTIVITY["loading"], max_hint=260)
         self.activity.setObjectName("statusActivity")
-        self.latency = QLabel("")
-        self.stages = QLabel("")
+        self.message = ElidedLabel("", max_hint=2000)  # takes what is left; elided
+        self.message.setObjectName("statusMessage")
+        self.latency = ElidedLabel("", max_hint=360)
+        self.stages = ElidedLabel("", max_hint=420)
         self.stages.setObjectName("statusStages")
         self.device = QLabel("")
         self.position = QLabel("")
         self.zoom = QLabel("")
         self.addWidget(self.activity)
+        self.addWidget(self.message, 1)
         self.addWidget(self.latency)
         for w in (self.position, self.zoom, self.stages, self.device):
             self.addPermanentWidget(w)
         self.position.setVisible(False)
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.timeout.connect(self.clearMessage)
+        self.stages_notes = ""
+
+    # QStatusBar's own temporary message hides the widgets and is clipped without a
+    # tooltip: every message goes to the elided label instead.
+    def showMessage(self, text: str, timeout: int = 0) -> None:  # noqa: N802 - Qt override
+        self.message.setText(text)
+        if timeout > 0:
+            self._timer.start(timeout)
+        else:
+            self._timer.stop()
+
+    def clearMessage(self) -> None:  # noqa: N802
+        self.message.setText("")
+        self._timer.stop()
+
+    def currentMessage(self) -> str:  # noqa: N802
+        return self.message.text()
+
+    def clear_image(self) -> None:
+        """Forget what belonged to the previous image (its timings, its messages)."""
+        self.latency.setText("")
+        self.clearMessage()
 
     def set_activity(self, what: str) -> None:
-        self.activity.setText(_ACTIVITY.get(what, what))
+        self.activity.setText(activity_text(what))
         self.activity.setProperty("busy", bool(what))
         self.activity.style().unpolish(self.activity)
         self.activity.style().polish(self.activity)
@@ -52,7 +91,8 @@ class StatusBar(QStatusBar):
     def set_pipeline(self, rows: list[dict[str, Any]], notes: list[str], device: str) -> None:
         text = " · ".join(f"{r['stage']}: {r['name']} ({'learned' if r['learned'] else 'classical'})" for r in rows)
         self.stages.setText(text)
-        self.stages.setToolTip("\n".join(notes) if notes else "All stages are learned models.")
+        self.stages_notes = "\n".join(notes) if notes else "All stages are learned models."
+        self.stages.setToolTip(f"{text}\n\n{self.stages_notes}")
         self.device.setText(f"device: {device}")
         self.set_activity("")
 

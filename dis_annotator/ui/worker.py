@@ -68,6 +68,17 @@ class InferenceWorker(QThread):
         self._prefetch: ImageData | Path | None = None
         self._stop = False
         self._running: str | None = None
+        self._rebuild = False
+
+    def rebuild(self, factory: Callable[[], Pipeline] | None = None) -> None:
+        """Build the pipeline anew in this thread (after a download, or another engine
+        chosen), before the next request; ``pipeline_ready`` says when it is in place.
+        The old pipeline serves nothing in between: queued prompts wait for the new one."""
+        with self._cv:
+            if factory is not None:
+                self._factory = factory
+            self._rebuild = True
+            self._cv.notify_all()
 
     # --- UI thread API ---------------------------------------------------------------
     # One slot per object: ``Request(object_id=…, document=…).slot`` (docs/adr/0071).
@@ -153,11 +164,14 @@ class InferenceWorker(QThread):
         self.pipeline_ready.emit(self.pipeline.describe(), list(self.pipeline.notes), self.device)
         while True:
             with self._cv:
-                while not (self._stop or self._jobs or self._prepare or self._prefetch):
+                while not (self._stop or self._rebuild or self._jobs or self._prepare or self._prefetch):
                     self._cv.wait()
                 if self._stop:
                     return
-                if self._jobs:
+                if self._rebuild:
+                    self._rebuild = False
+                    work = self._run_rebuild
+                elif self._jobs:
                     _, job = self._jobs.popitem(last=False)
                     self._running = job.request.slot
                     work: Callable[[], None] = lambda job=job: self._run_job(job)  # noqa: E731
@@ -173,6 +187,18 @@ class InferenceWorker(QThread):
                 with self._cv:
                     self._running = None
                 self.activity.emit("")
+
+    def _run_rebuild(self) -> None:
+        self.activity.emit("loading")
+        try:
+            pipeline = self._factory()
+        except Exception as exc:  # noqa: BLE001 - the old pipeline stays in service
+            traceback.print_exc()
+            self.failed.emit("", 0, f"could not switch models: {_message(exc)}", None)
+            return
+        self.pipeline = pipeline
+        self.device = pipeline.device
+        self.pipeline_ready.emit(pipeline.describe(), list(pipeline.notes), self.device)
 
     def _current(self, req: Request) -> Callable[[], bool]:
         def check() -> bool:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
-
 import pytest
 from PySide6.QtCore import QSettings
 from PySide6.QtGui import QKeySequence
@@ -19,7 +17,7 @@ def test_settings_dialog_saves_engine_cutouts_and_shortcuts(qtbot, tmp_path):
     s = Settings(QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
     d = SettingsDialog(s)
     qtbot.addWidget(d)
-    d.engine.setCurrentText("classical")
+    d.engine.setCurrentIndex(d.engine.findData("classical"))
     d.cutouts.setChecked(True)
     d.edits["brush"].setKeySequence(QKeySequence("Ctrl+Alt+B"))
     d.accept()
@@ -39,15 +37,14 @@ def test_about_lists_versions_device_and_stages(qtbot):
         assert word in text
 
 
-def test_models_dialog_lists_the_manifest_or_says_why_not(qtbot):
-    from dis_annotator.ui.dialogs.models import ModelsDialog
+def test_models_dialog_lists_the_manifest(qtbot):
+    from dis_annotator.engine import weights
+    from dis_annotator.ui.dialogs.models import COLUMNS, ModelsDialog
+    from dis_annotator.ui.model_service import ModelService
 
-    d = ModelsDialog()
+    d = ModelsDialog(ModelService())
     qtbot.addWidget(d)
-    if importlib.util.find_spec("dis_annotator.engine.weights") is None:
-        assert "not available" in d.info.text() and not d.download_btn.isEnabled()
-    else:
-        from dis_annotator.engine import weights
-
-        assert d.table.rowCount() == len(weights.list_models())
+    assert d.table.rowCount() == len(weights.list_models())
+    assert COLUMNS == ["Model", "What it does", "Size", "Installed", "Verified"]
+    assert not d.table.verticalHeader().isVisible()  # no row numbers
     d.reject()

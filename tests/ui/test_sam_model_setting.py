@@ -19,8 +19,9 @@ def test_setting_round_trip_and_dialog(qtbot, tmp_path):
         s.sam_model = "vit_z"
     d = SettingsDialog(s)
     qtbot.addWidget(d)
-    assert [d.sam_model.itemText(i) for i in range(d.sam_model.count())] == list(SAM_MODELS)
-    d.sam_model.setCurrentText("mobile_sam")
+    assert [d.sam_model.itemData(i) for i in range(d.sam_model.count())] == list(SAM_MODELS)
+    assert "MobileSAM" in d.sam_model.itemText(SAM_MODELS.index("mobile_sam"))
+    d.sam_model.setCurrentIndex(d.sam_model.findData("mobile_sam"))
     d.accept()
     assert Settings(s.store).sam_model == "mobile_sam"
     s.store.setValue("engine/sam_model", "garbage")

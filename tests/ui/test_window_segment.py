@@ -110,6 +110,11 @@ def test_coarse_result_is_shown_first_then_replaced_by_the_refined_one(qtbot, ma
     assert shown == [True, False]
     assert previews == [True]  # the coarse mask was on screen as a preview layer
     assert doc.objects[0].id not in w.canvas.overlay.previews  # the preview gave way
-    # One undo step for the result (the coarse preview is not a step): undo → empty mask.
+    # One undo step for the box and its result (the coarse preview is not a step): undo
+    # takes the object away with its mask — no empty row is left (issue 14); redo restores it.
+    area = doc.objects[0].area
     key(qtbot, w, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
-    assert not doc.objects[0].mask.any()
+    assert len(doc) == 0
+    qtbot.waitUntil(lambda: w.objects.list.count() == 0)
+    key(qtbot, w, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    assert len(doc) == 1 and doc.objects[0].area == area

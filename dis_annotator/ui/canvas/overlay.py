@@ -211,6 +211,10 @@ class OverlayRenderer(QObject):
             key = ("previews", obj_id)
             self._gen[key] = self._gen.get(key, 0) + 1
             self._pending.discard(key)
+            if ("layers", obj_id) in self._pending:
+                # The refined layer is still being built: the preview stays on screen until
+                # it lands (``_install`` drops it then), so no frame shows neither (issue 14).
+                return None
             self.previews.pop(obj_id, None)
             return old.rect if old else None
         return union_of(old.rect if old else None, self._update("previews", obj_id, mask, color, True, None))

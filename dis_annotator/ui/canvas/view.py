@@ -13,7 +13,7 @@ import math
 
 import cv2
 import numpy as np
-from PySide6.QtCore import QPointF, QRect, QRectF, Qt, Signal
+from PySide6.QtCore import QPointF, QRect, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QColor,
     QImage,
@@ -31,6 +31,7 @@ from PySide6.QtWidgets import QWidget
 
 from dis_annotator.engine.types import Box, Point
 from dis_annotator.geometry import Rect
+from dis_annotator.ui.canvas.busy import BusyMarks
 from dis_annotator.ui.canvas.edit_outlines import ERASED_DARK, ERASED_LIGHT, EditOutlines
 from dis_annotator.ui.canvas.overlay import OverlayRenderer
 from dis_annotator.ui.canvas.tools import (
@@ -129,6 +130,10 @@ class CanvasView(QWidget):
         self.overlay = OverlayRenderer()
         self.overlay.changed.connect(self.update_image_rect)
         self.edit_outlines = EditOutlines()
+        self.busy = BusyMarks()
+        self._spin = QTimer(self)
+        self._spin.setInterval(90)
+        self._spin.timeout.connect(self._spin_step)
         # the brush previews in the selected object's colour; the eraser never does
         self.stroke_color: tuple[int, int, int] = (80, 200, 255)
         self.scale = 1.0
@@ -149,6 +154,8 @@ class CanvasView(QWidget):
         self.pyramid = TilePyramid(rgb, levels) if rgb is not None else None
         self.overlay.clear(rgb.shape[:2] if rgb is not None else (0, 0))
         self.edit_outlines.clear()
+        self.busy.clear()
+        self._spin.stop()
         self.points = []
         self.tool.cancel()
         self.fit()
@@ -175,6 +182,20 @@ class CanvasView(QWidget):
         """Repaint only the screen area showing image rectangle ``rect``."""
         if rect is not None:
             self.update(self.screen_rect(rect))
+
+    # --- busy marks -------------------------------------------------------------------
+    def busy_changed(self) -> None:
+        """Marks or the notice changed: repaint, and animate while something runs."""
+        if self.busy.marks and not self._spin.isActive():
+            self._spin.start()
+        elif not self.busy.marks:
+            self._spin.stop()
+        self.update()
+
+    def _spin_step(self) -> None:
+        self.busy.angle = (self.busy.angle + 30) % 360
+        for r in self.busy.regions(self.to_screen, self.fontMetrics()):
+            self.update(r)
 
     # --- zoom / pan ------------------------------------------------------------------
     def fit(self) -> None:
@@ -340,6 +361,7 @@ class CanvasView(QWidget):
             self.edit_outlines.paint(painter, Rect(ix0, iy0, ix1, iy1))
             painter.restore()
         self._paint_points(painter)
+        self.busy.paint(painter, self.to_screen, self.rect())
         self._paint_preview(painter)
 
     def _paint_tiles(self, painter: QPainter, ix0: int, iy0: int, ix1: int, iy1: int) -> None:

@@ -1,20 +1,25 @@
-"""Models dialog: which weights are installed, and a cancellable download with progress.
+"""Models dialog: what each model does, its size, whether it is installed and verified;
+Download / Import… / Verify / Remove, each enabled only when it applies.
 
-Talks to ``dis_annotator.engine.weights`` (``list_models()``, ``download(name, progress,
-should_cancel)``); the download runs in its own thread so the window stays live.
+The work goes through the window's :class:`~dis_annotator.ui.model_service.ModelService`
+(one job at a time, off the UI thread), so the first-run bar and this dialog show the
+same download. An error stays on display until the next action (issue 14).
 """
 
 from __future__ import annotations
 
-import threading
 from typing import Any
 
-from PySide6.QtCore import QThread, Signal
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import (
+    QAbstractItemView,
     QDialog,
     QDialogButtonBox,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
+    QMessageBox,
     QProgressBar,
     QPushButton,
     QTableWidget,
@@ -23,148 +28,201 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from dis_annotator.ui.model_service import ModelService, display_name, first_line, size_text
 
-def _field(entry: Any, *names: str, default: Any = "") -> Any:
-    for n in names:
-        if isinstance(entry, dict) and n in entry:
-            return entry[n]
-        if hasattr(entry, n):
-            return getattr(entry, n)
-    return default
-
-
-class _Download(QThread):
-    progress = Signal(float, float)  # done, total (bytes; total 0 = unknown)
-    done = Signal(str)  # "" = ok, else the error
-
-    def __init__(self, weights: Any, name: str) -> None:
-        super().__init__()
-        self.weights, self.name = weights, name
-        self.cancelled = threading.Event()
-
-    def run(self) -> None:
-        try:
-            self.weights.download(
-                self.name,
-                progress=lambda done, total=0: self.progress.emit(float(done), float(total or 0)),
-                should_cancel=self.cancelled.is_set,
-            )
-        except Exception as exc:  # noqa: BLE001 - shown in the dialog
-            self.done.emit("cancelled" if self.cancelled.is_set() else f"{type(exc).__name__}: {exc}")
-            return
-        self.done.emit("cancelled" if self.cancelled.is_set() else "")
+COLUMNS = ["Model", "What it does", "Size", "Installed", "Verified"]
 
 
 class ModelsDialog(QDialog):
-    """Lists models; Download / Cancel for the selected one. Emits ``changed`` after a download."""
+    import_requested = Signal()  # the window asks for the file (a file dialog of its own)
 
-    changed = Signal()
-
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, service: ModelService, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.service = service
+        self.confirm_remove = True  # tests switch the question off
         self.setWindowTitle("Models")
-        self.resize(620, 320)
+        self.setModal(True)  # also above a Settings dialog that opened it
+        self.resize(860, 420)
         layout = QVBoxLayout(self)
-        self.table = QTableWidget(0, 4, self)
-        self.table.setHorizontalHeaderLabels(["Model", "Role", "Size", "Installed"])
-        self.table.horizontalHeader().setStretchLastSection(True)
-        self.table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
-        layout.addWidget(self.table)
-        self.info = QLabel("")
-        self.info.setWordWrap(True)
-        layout.addWidget(self.info)
-        row = QHBoxLayout()
+        self.table = QTableWidget(0, len(COLUMNS), self)
+        self.table.setHorizontalHeaderLabels(COLUMNS)
+        self.table.verticalHeader().setVisible(False)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setWordWrap(False)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        layout.addWidget(self.table, 1)
+        self.message = QLabel("")
+        self.message.setObjectName("modelsMessage")
+        self.message.setWordWrap(True)
+        self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        layout.addWidget(self.message)
         self.bar = QProgressBar()
         self.bar.setVisible(False)
+        layout.addWidget(self.bar)
+        row = QHBoxLayout()
         self.download_btn = QPushButton("Download")
+        self.import_btn = QPushButton("Import…")
+        self.import_btn.setToolTip("Use a checkpoint file you already have (it is checked, then copied)")
+        self.verify_btn = QPushButton("Verify")
+        self.remove_btn = QPushButton("Remove")
         self.cancel_btn = QPushButton("Cancel download")
-        self.cancel_btn.setEnabled(False)
-        row.addWidget(self.bar, 1)
-        row.addWidget(self.download_btn)
-        row.addWidget(self.cancel_btn)
+        for b in (self.download_btn, self.import_btn, self.verify_btn, self.remove_btn, self.cancel_btn):
+            b.setAutoDefault(False)
+            row.addWidget(b)
+        row.addStretch(1)
+        close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        close.rejected.connect(self.reject)
+        for b in close.buttons():
+            b.setIcon(QIcon())  # the theme's plain buttons, no stock icons
+        row.addWidget(close)
         layout.addLayout(row)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
-        buttons.rejected.connect(self.reject)
-        layout.addWidget(buttons)
-        self.download_btn.clicked.connect(self._start)
-        self.cancel_btn.clicked.connect(self._cancel)
-        self._thread: _Download | None = None
-        self.weights: Any = None
+        self.download_btn.clicked.connect(self._download)
+        self.import_btn.clicked.connect(self._import)
+        self.verify_btn.clicked.connect(self._verify)
+        self.remove_btn.clicked.connect(self._remove)
+        self.cancel_btn.clicked.connect(service.cancel)
+        self.table.itemSelectionChanged.connect(self._update_buttons)
+        service.started.connect(self._started)
+        service.progress.connect(self._progress)
+        service.finished.connect(self._finished)
+        self.models: list[Any] = []
         self.refresh()
 
+    # --- contents --------------------------------------------------------------------
     def refresh(self) -> None:
+        """Re-read what is installed; the message line is left as it is."""
+        keep = self.selected_name()
         try:
-            from dis_annotator.engine import weights
-        except ImportError as exc:
-            self.weights = None
-            self.info.setText(f"The weights registry is not available in this build ({exc}). "
-                              "The app runs with the classical stages.")
-            self.download_btn.setEnabled(False)
-            return
-        self.weights = weights
-        try:
-            models = list(weights.list_models())
+            self.models = self.service.list_models()
         except Exception as exc:  # noqa: BLE001
-            self.info.setText(f"Could not read the model manifest: {exc}")
-            return
-        self.table.setRowCount(len(models))
-        for i, m in enumerate(models):
-            size = _field(m, "size", "size_bytes", default=0) or 0
-            installed = _field(m, "installed", default=None)
-            if installed is None and hasattr(weights, "locate"):
-                try:
-                    installed = weights.locate(_field(m, "name")) is not None
-                except Exception:  # noqa: BLE001
-                    installed = False
+            self.models = []
+            self.show_message(f"Could not read the model list: {exc}", error=True)
+        self.table.setRowCount(len(self.models))
+        for i, m in enumerate(self.models):
+            installed = m.path is not None
+            verdict, why = self.service.verdict(m)
+            what = m.description or m.kind
             cells = [
-                str(_field(m, "name")),
-                str(_field(m, "role", "kind", "stage")),
-                f"{float(size) / 1e6:.0f} MB" if size else "",
-                "yes" if installed else "no",
+                (display_name(m.name), m.name),
+                (what, f"{what}\n{m.note}".strip()),
+                (size_text(m.size) or "—", "size not published" if not m.size else f"{m.size:,} bytes"),
+                ("yes" if installed else "no", str(m.path) if installed else "not installed"),
+                (verdict or "—", why),
             ]
-            for j, text in enumerate(cells):
-                self.table.setItem(i, j, QTableWidgetItem(text))
-        self.info.setText("Weights are downloaded with a SHA-256 check; without them the classical stages run.")
+            for j, (text, tip) in enumerate(cells):
+                item = QTableWidgetItem(text)
+                item.setToolTip(tip)
+                self.table.setItem(i, j, item)
+        self._fit_height()
+        if keep:
+            self.select(keep)
+        self._update_buttons()
 
-    def _start(self) -> None:
-        row = self.table.currentRow()
-        if row < 0 or self.weights is None:
-            self.info.setText("Select a model first.")
+    def _fit_height(self) -> None:
+        """Every row visible without scrolling (the table asked one row too few)."""
+        self.table.resizeRowsToContents()
+        rows = sum(self.table.rowHeight(i) for i in range(self.table.rowCount()))
+        frame = 2 * self.table.frameWidth()
+        self.table.setMinimumHeight(rows + self.table.horizontalHeader().sizeHint().height() + frame + 2)
+
+    def select(self, name: str) -> None:
+        for i, m in enumerate(self.models):
+            if m.name == name:
+                self.table.selectRow(i)
+                return
+
+    def selected_name(self) -> str | None:
+        rows = self.table.selectionModel().selectedRows() if self.table.selectionModel() else []
+        if not rows or not (0 <= rows[0].row() < len(self.models)):
+            return None
+        return str(self.models[rows[0].row()].name)
+
+    def _selected(self) -> Any | None:
+        name = self.selected_name()
+        return next((m for m in self.models if m.name == name), None)
+
+    def _update_buttons(self) -> None:
+        m = self._selected()
+        busy = self.service.busy()
+        installed = m is not None and m.path is not None
+        self.download_btn.setEnabled(m is not None and not busy and not installed and bool(m.url))
+        if m is not None and not m.url and not installed:
+            self.download_btn.setToolTip("No direct link for this model: fetch it by hand, then Import…")
+        else:
+            self.download_btn.setToolTip("Download with resume; the file is checked before use")
+        self.import_btn.setEnabled(not busy)
+        self.verify_btn.setEnabled(installed and not busy)
+        self.remove_btn.setEnabled(installed and not busy)
+        self.cancel_btn.setEnabled(busy and self.service._kind == "download")
+        self.cancel_btn.setVisible(busy and self.service._kind == "download")
+
+    def show_message(self, text: str, error: bool = False) -> None:
+        self.message.setText(f"⚠ {text}" if error else text)
+        self.message.setProperty("error", error)
+        self.message.setStyleSheet("color: #f0a36d;" if error else "")
+
+    # --- actions ---------------------------------------------------------------------
+    def _download(self) -> None:
+        m = self._selected()
+        if m is not None:
+            self.service.download(m.name)
+
+    def _import(self) -> None:
+        self.show_message("")
+        self.import_requested.emit()
+
+    def _verify(self) -> None:
+        m = self._selected()
+        if m is not None:
+            self.service.verify(m.name)
+
+    def _remove(self) -> None:
+        m = self._selected()
+        if m is None:
             return
-        name = self.table.item(row, 0).text()
-        self._thread = _Download(self.weights, name)
-        self._thread.progress.connect(self._progress)
-        self._thread.done.connect(self._finished)
+        if self.confirm_remove and QMessageBox.question(
+            self, "Remove model", f"Delete {display_name(m.name)} ({m.path})?"
+        ) != QMessageBox.StandardButton.Yes:
+            return
+        error = self.service.remove(m.name)
+        self.show_message(error or f"{display_name(m.name)} removed.", error=bool(error))
+        self.refresh()
+
+    # --- service signals ---------------------------------------------------------------
+    def _started(self, name: str, kind: str) -> None:
+        verb = {"download": "Downloading", "import": "Checking and copying", "verify": "Verifying"}.get(kind, kind)
+        self.show_message(f"{verb} {display_name(name)}…")
         self.bar.setVisible(True)
         self.bar.setRange(0, 0)
-        self.download_btn.setEnabled(False)
-        self.cancel_btn.setEnabled(True)
-        self.info.setText(f"Downloading {name}…")
-        self._thread.start()
+        self._update_buttons()
 
-    def _progress(self, done: float, total: float) -> None:
+    def _progress(self, name: str, done: float, total: float, speed: float) -> None:
         if total > 0:
             self.bar.setRange(0, 1000)
             self.bar.setValue(int(1000 * done / total))
             self.bar.setFormat(f"{done / 1e6:.0f} / {total / 1e6:.0f} MB")
+        if speed > 0:
+            self.show_message(f"Downloading {display_name(name)} · {speed / 1e6:.1f} MB/s")
 
-    def _cancel(self) -> None:
-        if self._thread is not None:
-            self._thread.cancelled.set()
-            self.info.setText("Cancelling…")
-
-    def _finished(self, error: str) -> None:
+    def _finished(self, name: str, kind: str, error: str) -> None:
         self.bar.setVisible(False)
-        self.download_btn.setEnabled(True)
-        self.cancel_btn.setEnabled(False)
-        self.info.setText(error or "Installed. The app picks it up on the next start.")
-        self._thread = None
-        self.refresh()
-        if not error:
-            self.changed.emit()
+        self.refresh()  # first: the message below must survive it
+        if error == "cancelled":
+            self.show_message("Download cancelled; the part already fetched is kept for a resume.")
+        elif error:
+            detail = first_line(error)
+            route = self.service.manual_route(name) if kind == "download" else ""
+            self.show_message(f"{detail}. {route}".strip(), error=True)
+        elif kind == "verify":
+            self.show_message(self.service.verdicts.get(name, ("", "verified"))[1])
+        else:
+            self.show_message(f"{display_name(name)} is installed and checked; the app uses it now.")
+        self._update_buttons()
 
     def reject(self) -> None:
-        if self._thread is not None:
-            self._thread.cancelled.set()
-            self._thread.wait(5000)
-        super().reject()
+        super().reject()  # a running download goes on (the first-run bar shows it)

@@ -18,6 +18,8 @@ from PySide6.QtWidgets import (
 )
 
 ID_ROLE = Qt.ItemDataRole.UserRole + 1
+PROBLEM_ROLE = Qt.ItemDataRole.UserRole + 2
+WARNING = QColor(240, 163, 109)
 
 
 @dataclass(frozen=True)
@@ -29,6 +31,8 @@ class ObjectRow:
     area: int
     source: str = ""  # e.g. "grabcut → guided-filter, 412 ms"
     edited: bool = False  # has manual edit layers (brush / eraser strokes)
+    problem: str = ""  # why the last model run gave (almost) nothing; "" = fine
+    busy: bool = False  # a request for it is running
 
 
 def swatch(color: tuple[int, int, int], size: int = 14) -> QIcon:
@@ -39,6 +43,25 @@ def swatch(color: tuple[int, int, int], size: int = 14) -> QIcon:
     p.setBrush(QColor(*color))
     p.setPen(QColor(255, 255, 255, 140))
     p.drawRoundedRect(1, 1, size - 2, size - 2, 3, 3)
+    p.end()
+    return QIcon(pix)
+
+
+def warning_swatch(color: tuple[int, int, int], size: int = 14) -> QIcon:
+    """The object's colour as an outline with a "!" in it: no mask came back."""
+    pix = QPixmap(size, size)
+    pix.fill(Qt.GlobalColor.transparent)
+    p = QPainter(pix)
+    p.setRenderHint(QPainter.RenderHint.Antialiasing)
+    p.setBrush(WARNING)
+    p.setPen(QColor(*color))
+    p.drawRoundedRect(1, 1, size - 2, size - 2, 3, 3)
+    p.setPen(QColor(30, 20, 10))
+    font = p.font()
+    font.setBold(True)
+    font.setPixelSize(size - 3)
+    p.setFont(font)
+    p.drawText(pix.rect(), int(Qt.AlignmentFlag.AlignCenter), "!")
     p.end()
     return QIcon(pix)
 
@@ -89,8 +112,9 @@ class ObjectsPanel(QWidget):
         self.list.clear()
         self._rows = {r.id: r for r in rows}
         for r in rows:
-            item = QListWidgetItem(swatch(r.color), r.label)
+            item = QListWidgetItem(warning_swatch(r.color) if r.problem else swatch(r.color), r.label)
             item.setData(ID_ROLE, r.id)
+            item.setData(PROBLEM_ROLE, r.problem)
             item.setFlags(
                 Qt.ItemFlag.ItemIsSelectable
                 | Qt.ItemFlag.ItemIsEnabled
@@ -99,6 +123,12 @@ class ObjectsPanel(QWidget):
             )
             item.setCheckState(Qt.CheckState.Checked if r.visible else Qt.CheckState.Unchecked)
             tip = f"{r.area:,} px" + (f"\n{r.source}" if r.source else "")
+            if r.problem:
+                item.setForeground(WARNING)
+                tip = (f"No mask: {r.problem}.\nDraw the box closer around the object, click on it, "
+                       f"or paint it with the brush.\n{tip}")
+            elif r.busy:
+                tip = f"Segmenting…\n{tip}"
             item.setToolTip(tip + "\nDouble-click to rename; tick to show or hide")
             self.list.addItem(item)
             if r.id == selected:
