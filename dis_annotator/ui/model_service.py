@@ -157,13 +157,13 @@ class ModelService(QObject):
         size = size_text(getattr(info, "size", None))
         return f"{display_name(name)} ({size})" if size else display_name(name)
 
-    def manual_route(self, name: str) -> str:
+    def manual_route(self, name: str, action: str = "Use a file I have…") -> str:
         """One line: where to fetch the file by other means, and how to bring it in."""
         info = self.info(name)
         if info is None:
-            return "Fetch the checkpoint elsewhere, then use “Use a file I have…”."
+            return f"Fetch the checkpoint elsewhere, then use “{action}”."
         src = info.url or info.page or "the publisher's page"
-        return f"Fetch {info.file} from {src} elsewhere, then use “Use a file I have…”."
+        return f"Fetch {info.file} from {src} elsewhere, then use “{action}”."
 
     # --- jobs ----------------------------------------------------------------------
     def busy(self) -> bool:

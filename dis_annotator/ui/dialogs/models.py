@@ -215,9 +215,10 @@ class ModelsDialog(QDialog):
         if error == "cancelled":
             self.show_message("Download cancelled; the part already fetched is kept for a resume.")
         elif error:
-            detail = first_line(error)
-            route = self.service.manual_route(name) if kind == "download" else ""
-            self.show_message(f"{detail}. {route}".strip(), error=True)
+            detail = first_line(error).removeprefix(f"{name}: ")
+            route = self.service.manual_route(name, "Import…") if kind == "download" else ""
+            verb = {"download": "download", "import": "import", "verify": "verify"}.get(kind, kind)
+            self.show_message(f"Could not {verb} {display_name(name)}: {detail}. {route}".strip(), error=True)
         elif kind == "verify":
             self.show_message(self.service.verdicts.get(name, ("", "verified"))[1])
         else:
