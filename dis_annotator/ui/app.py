@@ -110,7 +110,11 @@ def run(path: str | None = None, factory: Callable[[], Pipeline] | None = None) 
 
     app = application()
     settings = Settings()
-    window = MainWindow(factory or pipeline_factory(settings.engine, settings.sam_model), settings)
+    # Another engine chosen in Settings, or weights that arrive, switch the pipeline at
+    # once: the window asks ``factory_for`` for the new factory (no restart).
+    factory_for = None if factory is not None else (lambda st: pipeline_factory(st.engine, st.sam_model))
+    window = MainWindow(factory or pipeline_factory(settings.engine, settings.sam_model), settings,
+                        factory_for=factory_for)
     window.show()
     _close_on_signals(window)
     start = Path(path) if path else None
