@@ -70,6 +70,7 @@ class Controller(QObject):
     document_changed = Signal(object)  # Document (any, not only the current one)
     message = Signal(str)  # a one-line error or notice for the status bar
     result_shown = Signal(object, bool)  # provenance dict, partial
+    step = Signal(str)  # what a request just submitted will do first ("coarse" | "correcting")
 
     def __init__(
         self,
@@ -323,6 +324,9 @@ class Controller(QObject):
             self.canvas.busy.set(obj_id, (p.x + 0.5, p.y + 0.5, p.x + 0.5, p.y + 0.5), "click", step)
         self.canvas.busy.notice = None
         self.canvas.busy_changed()
+        mark = self.canvas.busy.marks.get(obj_id)
+        # at once, not when the worker gets to it (it may still be encoding)
+        self.step.emit("correcting" if mark is not None and mark.step == "Correcting…" else "coarse")
         self._panel_timer.start()
         self.worker.submit(self.image, prompt, obj_id, previous, Tag(doc, obj_id, prompt, what),
                            document=str(doc.image_path))

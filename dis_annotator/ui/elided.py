@@ -12,12 +12,13 @@ class ElidedLabel(QLabel):
     """``text()`` is the full text; what is painted is elided to the width it got.
 
     ``max_hint`` caps the width it asks for (the layout may give it less, never more
-    because of the text)."""
+    because of the text); ``min_hint`` is what it keeps when space is short."""
 
     def __init__(self, text: str = "", parent: QWidget | None = None, max_hint: int = 480,
-                 mode: Qt.TextElideMode = Qt.TextElideMode.ElideRight) -> None:
+                 mode: Qt.TextElideMode = Qt.TextElideMode.ElideRight, min_hint: int = 40) -> None:
         super().__init__(parent)
         self.max_hint = max_hint
+        self.min_hint = min_hint
         self.mode = mode
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
         self.setText(text)
@@ -28,11 +29,11 @@ class ElidedLabel(QLabel):
         self.updateGeometry()
 
     def sizeHint(self) -> QSize:  # noqa: N802
-        full = self.fontMetrics().horizontalAdvance(self.text()) + 8
-        return QSize(min(full, self.max_hint), super().sizeHint().height())
+        full = super().sizeHint()  # the whole text, with the style's padding
+        return QSize(min(full.width(), self.max_hint), full.height())
 
     def minimumSizeHint(self) -> QSize:  # noqa: N802
-        return QSize(min(40, self.sizeHint().width()), super().minimumSizeHint().height())
+        return QSize(min(self.min_hint, self.sizeHint().width()), super().minimumSizeHint().height())
 
     def elided(self) -> str:
         return self.fontMetrics().elidedText(self.text(), self.mode, max(0, self.contentsRect().width()))

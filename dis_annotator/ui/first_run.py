@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QProgressBar, QPushButton, QT
 from dis_annotator.ui.elided import ElidedLabel
 from dis_annotator.ui.model_service import display_name, size_text
 
-INTRO = "Masks come from the classical engine (GrabCut). SAM, a learned model, gives better masks from a box."
+INTRO = "Segmenting with the classical engine. For better masks, get SAM:"
 
 
 class FirstRunBar(QFrame):

@@ -230,6 +230,7 @@ class MainWindow(WeightsFlow, QMainWindow):
         self.worker.pipeline_failed.connect(self._pipeline_failed)
         self.worker.activity.connect(self.status.set_activity)
         c.result_shown.connect(self.status.set_latency)
+        c.step.connect(self.status.set_activity)
         c.message.connect(self.status.show_error)
         c.document_changed.connect(self._doc_changed)
         self.autosaver.failed.connect(lambda _doc, msg: self.status.show_error(msg))

@@ -33,12 +33,12 @@ class StatusBar(QStatusBar):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setSizeGripEnabled(False)
-        self.activity = ElidedLabel(_ACTIVITY["loading"], max_hint=260)
+        self.activity = ElidedLabel(_ACTIVITY["loading"], max_hint=260, min_hint=150)
         self.activity.setObjectName("statusActivity")
         self.message = ElidedLabel("", max_hint=2000)  # takes what is left; elided
         self.message.setObjectName("statusMessage")
-        self.latency = ElidedLabel("", max_hint=360)
-        self.stages = ElidedLabel("", max_hint=420)
+        self.latency = ElidedLabel("", max_hint=360, min_hint=120)
+        self.stages = ElidedLabel("", max_hint=420, min_hint=120)
         self.stages.setObjectName("statusStages")
         self.device = QLabel("")
         self.position = QLabel("")

@@ -94,6 +94,12 @@ class BusyMarks:
                              int(Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft), m.step)
         if self.notice is not None:
             text, rect = self.notice
+            where = QRectF(to_screen(rect[0], rect[1]), to_screen(rect[2], rect[3]))
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            painter.setPen(QPen(QColor(0, 0, 0, 150), 3))
+            painter.drawRect(where)
+            painter.setPen(QPen(QColor(240, 163, 109), 1.5, Qt.PenStyle.DashLine))
+            painter.drawRect(where)  # where the box was: the notice speaks of it
             a = to_screen(rect[0], rect[3])
             box = QRectF(a.x(), a.y() + 6, fm.horizontalAdvance(text) + 20, fm.height() + 10)
             if box.bottom() > area.bottom() - 4:  # a box at the bottom: the notice goes above it
