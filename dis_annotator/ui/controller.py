@@ -247,10 +247,10 @@ class Controller(QObject):
         if self.doc is None or self.selected is None or self.doc.find(self.selected) is None:
             return
         obj_id = self.selected
-        self._cancel(self.doc, obj_id)
-        if self._drop_provisional(self.doc, obj_id):
-            return
-        self.histories.push(self.doc, DeleteObject(obj_id, compress=False))
+        provisional = (id(self.doc), obj_id) in self._provisional
+        self._cancel(self.doc, obj_id)  # a provisional object goes with its request
+        if not provisional:
+            self.histories.push(self.doc, DeleteObject(obj_id, compress=False))
 
     def clear_edits(self, obj_id: str | None = None) -> bool:
         """"Clear manual edits" of ``obj_id`` (default: the selection), one undo step;

@@ -58,6 +58,7 @@ class StatusBar(QStatusBar):
     # tooltip: every message goes to the elided label instead.
     def showMessage(self, text: str, timeout: int = 0) -> None:  # noqa: N802 - Qt override
         self.message.setText(text)
+        self.latency.setVisible(not text)  # a message has the room while it shows
         if timeout > 0:
             self._timer.start(timeout)
         else:
@@ -65,6 +66,7 @@ class StatusBar(QStatusBar):
 
     def clearMessage(self) -> None:  # noqa: N802
         self.message.setText("")
+        self.latency.setVisible(True)
         self._timer.stop()
 
     def currentMessage(self) -> str:  # noqa: N802

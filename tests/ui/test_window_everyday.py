@@ -195,3 +195,35 @@ def test_export_summary_words():
     assert export_summary(2, 2, 0, False) == "Saved the masks of 2 images"
     assert export_summary(0, 3, 0, False) == "Nothing to export: no image has masks yet"
     assert export_summary(1, 3, 1, True) == "Export cancelled: masks of 1 image saved; 1 image failed"
+
+
+def test_deleting_a_box_object_while_it_runs_leaves_nothing(qtbot, make_window, images):
+    w = make_window(pipeline_of(SlowStage))
+    w.open_path(images[0])
+    doc = w.controller.doc
+    drag(qtbot, w, (115, 75), (300, 225))
+    key(qtbot, w, Qt.Key.Key_Delete)
+    assert len(doc) == 0 and not w.histories.stack(doc).canUndo()
+    wait_idle(qtbot, w)
+    qtbot.wait(100)
+    assert len(doc) == 0
+
+
+def test_brushing_a_box_object_while_it_runs_keeps_one_history(qtbot, make_window, images):
+    w = make_window(pipeline_of(SlowStage))
+    w.open_path(images[0])
+    doc = w.controller.doc
+    drag(qtbot, w, (115, 75), (300, 225))
+    w.set_tool("brush")
+    drag(qtbot, w, (20, 20), (40, 40))  # paints into the selected (running) object
+    w.set_tool("prompt")
+    wait_idle(qtbot, w)
+    qtbot.wait(100)
+    assert len(doc) == 1 and doc.objects[0].mask.any()
+    stack = w.histories.stack(doc)
+    while stack.canUndo():
+        stack.undo()
+    assert len(doc) == 0  # undoing everything leaves no row, and never fails
+    while stack.canRedo():
+        stack.redo()
+    assert len(doc) == 1 and doc.objects[0].mask.any()

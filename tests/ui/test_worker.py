@@ -147,3 +147,31 @@ def test_same_object_id_in_two_documents_are_separate_slots(qtbot, worker):
     worker.submit(image, Prompt(box=Box(120, 80, 295, 220)), "obj", tag="b", document="b.png")
     qtbot.waitUntil(lambda: len(results) == 2, timeout=40000)
     assert sorted(results) == [("obj", "a"), ("obj", "b")]  # neither superseded the other
+
+
+def test_rebuild_swaps_the_pipeline_and_queued_requests_run_on_the_new_one(qtbot, worker):
+    from tests.ui.fakes import FakeSam
+
+    img, _ = scene(0)
+    ready, results = [], []
+    worker.pipeline_ready.connect(lambda rows, notes, dev: ready.append(rows))
+    worker.result.connect(lambda r, tag: results.append(r))
+    worker.rebuild(lambda: Pipeline(FakeSam(), ClassicalRefiner()))
+    worker.submit(ImageData(img), Prompt(box=Box(115, 75, 300, 225)), "obj")
+    qtbot.waitUntil(lambda: bool(results), timeout=20000)
+    assert ready and ready[0][0]["name"] == "sam-fake" and ready[0][0]["learned"]
+    assert results[0].provenance["stages"][0]["name"] == "sam-fake"
+
+
+def test_a_failed_rebuild_keeps_the_old_pipeline(qtbot, worker):
+    failures = []
+    worker.failed.connect(lambda *a: failures.append(a))
+    old = worker.pipeline
+
+    def broken():
+        raise RuntimeError("weights vanished")
+
+    worker.rebuild(broken)
+    qtbot.waitUntil(lambda: bool(failures), timeout=20000)
+    assert "could not switch models" in failures[0][2] and "weights vanished" in failures[0][2]
+    assert worker.pipeline is old
