@@ -173,6 +173,11 @@ class ModelService(QObject):
     def current(self) -> str:
         return self._name if self._job is not None else ""
 
+    @property
+    def kind(self) -> str:
+        """What the running job does: "download" | "import" | "verify" ("" when idle)."""
+        return self._kind if self._job is not None else ""
+
     def download(self, name: str) -> bool:
         """Start downloading ``name`` (resumes a ``.part``); False when a job runs."""
         if self._job is not None:

@@ -158,8 +158,8 @@ class ModelsDialog(QDialog):
         self.import_btn.setEnabled(not busy)
         self.verify_btn.setEnabled(installed and not busy)
         self.remove_btn.setEnabled(installed and not busy)
-        self.cancel_btn.setEnabled(busy and self.service._kind == "download")
-        self.cancel_btn.setVisible(busy and self.service._kind == "download")
+        self.cancel_btn.setEnabled(busy and self.service.kind == "download")
+        self.cancel_btn.setVisible(busy and self.service.kind == "download")
 
     def show_message(self, text: str, error: bool = False) -> None:
         self.message.setText(f"⚠ {text}" if error else text)
