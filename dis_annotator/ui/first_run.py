@@ -8,7 +8,15 @@ Only a view: the window connects its signals to the shared
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QProgressBar, QPushButton, QToolButton, QWidget
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QProgressBar,
+    QPushButton,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from dis_annotator.ui.elided import ElidedLabel
 from dis_annotator.ui.model_service import display_name, size_text
@@ -25,9 +33,12 @@ class FirstRunBar(QFrame):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("firstRunBar")
-        lay = QHBoxLayout(self)
-        lay.setContentsMargins(10, 4, 4, 4)
+        column = QVBoxLayout(self)
+        column.setContentsMargins(10, 4, 4, 4)
+        column.setSpacing(2)
+        lay = QHBoxLayout()
         lay.setSpacing(6)
+        column.addLayout(lay)
         self.text = ElidedLabel(INTRO, max_hint=900)
         self.text.setObjectName("firstRunText")
         self.text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -49,6 +60,12 @@ class FirstRunBar(QFrame):
         lay.addWidget(self.text, 1)
         for w in (self.progress, self.primary, self.other, self.use_file, self.cancel, self.close_btn):
             lay.addWidget(w)
+        # After an error: the manual route on a line of its own, so the URL is readable.
+        self.route = ElidedLabel("", max_hint=4000, mode=Qt.TextElideMode.ElideMiddle)
+        self.route.setObjectName("firstRunRoute")
+        self.route.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.route.setVisible(False)
+        column.addWidget(self.route)
         self._names = ("", "")
         self.primary.clicked.connect(lambda: self.download_requested.emit(self._names[0]))
         self.other.clicked.connect(lambda: self.download_requested.emit(self._names[1]))
@@ -69,6 +86,7 @@ class FirstRunBar(QFrame):
         self.other.setVisible(other is not None)
 
     def _buttons(self, busy: bool) -> None:
+        self.route.setVisible(False)
         self.primary.setVisible(not busy)
         self.other.setVisible(not busy and bool(self._names[1]))
         self.use_file.setVisible(not busy)
@@ -102,7 +120,10 @@ class FirstRunBar(QFrame):
         self._buttons(False)
         self.setProperty("error", True)
         self._repolish()
-        self.text.setText(f"⚠ {reason}. {route}")
+        self.text.setText(f"⚠ {reason}.")
+        self.text.setToolTip(f"{reason}.\n{route}")
+        self.route.setText(route)
+        self.route.setVisible(True)
 
     def _repolish(self) -> None:
         self.style().unpolish(self)

@@ -41,13 +41,14 @@ def test_offline_download_shows_its_reason_and_the_manual_route_and_keeps_them(q
     w = fake.make()
     qtbot.mouseClick(w.offer.primary, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: "offline" in w.offer.text.text(), timeout=10000)
-    text = w.offer.text.text()
-    assert "Could not download MobileSAM: cannot reach the server" in text
-    assert "mobile_sam.pt from https://" in text and "Use a file I have" in text  # the manual route
-    assert "\n" not in text and w.offer.primary.isVisible() and w.offer.use_file.isVisible()
+    text, route = w.offer.text.text(), w.offer.route.text()
+    assert "Could not download MobileSAM: cannot reach the server" in text and "\n" not in text
+    assert w.offer.route.isVisible()  # the manual route, on its own line: URL, then import
+    assert route.startswith("Fetch mobile_sam.pt from https://") and route.endswith("“Use a file I have…”.")
+    assert w.offer.primary.isVisible() and w.offer.use_file.isVisible()
     qtbot.wait(400)
     w._update_offer()  # what a refresh does: the error stays until the next action
-    assert w.offer.text.text() == text
+    assert (w.offer.text.text(), w.offer.route.text()) == (text, route) and w.offer.route.isVisible()
     assert w.stages[0]["learned"] is False
 
 
