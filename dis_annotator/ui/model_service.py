@@ -8,6 +8,7 @@ The functions that touch the network and the disk are attributes (``download_fn`
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from collections.abc import Callable
@@ -32,9 +33,11 @@ def size_text(size: int | None) -> str:
 
 
 def first_line(error: str) -> str:
-    """The reason of a download error, without the manual-download instructions."""
+    """The reason of a download error, without the manual-download instructions or the
+    exception's class name ("… (offline?) (ConnectionError)" → "… (offline?)")."""
     head = error.split(" Download it by hand", 1)[0].split("; Download it by hand", 1)[0]
-    return head.strip().rstrip(".;") or error
+    head = re.sub(r"\s*\(\w+(Error|Exception|Timeout)\)", "", head.strip().rstrip(".;"))
+    return head.strip() or error
 
 
 class _Job(QThread):

@@ -105,3 +105,12 @@ def test_verify_reports_the_result(qtbot, dialog):
     qtbot.mouseClick(d.verify_btn, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: "matches" in d.message.text(), timeout=5000)
     assert d.table.item(row_of(d, "mobile_sam"), 4).text() == "yes"
+
+
+def test_error_and_size_wording():
+    from dis_annotator.ui.model_service import first_line, size_text
+
+    assert first_line(OFFLINE) == "mobile_sam: cannot reach the server (offline?)"
+    assert first_line("sam_vit_b: HTTP 404 Not Found; Download it by hand from X") == "sam_vit_b: HTTP 404 Not Found"
+    assert (size_text(40728226), size_text(375042383), size_text(1249524607), size_text(None)) == (
+        "41 MB", "375 MB", "1.2 GB", "")
