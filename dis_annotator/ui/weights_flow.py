@@ -107,8 +107,8 @@ class WeightsFlow:
         elif error:
             reason = first_line(error).removeprefix(f"{name}: ")
             what = "download" if kind == "download" else "use the file for"
-            self.offer.show_error(f"Could not {what} {display_name(name)}: {reason}",
-                                  self.models.manual_route(name))
+            # short: the buttons share the line (the tooltip and the status bar say more)
+            self.offer.show_error(f"{display_name(name)}: {reason}", self.models.manual_route(name))
             self.status.show_error(f"could not {what} {display_name(name)}: {reason}")
         else:
             self.status.showMessage(f"{display_name(name)} installed and verified; switching engine…", 8000)

@@ -42,7 +42,8 @@ def test_offline_download_shows_its_reason_and_the_manual_route_and_keeps_them(q
     qtbot.mouseClick(w.offer.primary, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: "offline" in w.offer.text.text(), timeout=10000)
     text, route = w.offer.text.text(), w.offer.route.text()
-    assert "Could not download MobileSAM: cannot reach the server" in text and "\n" not in text
+    assert text == "⚠ MobileSAM: cannot reach the server (offline?)."
+    assert "could not download MobileSAM: cannot reach the server" in w.status.currentMessage()
     assert w.offer.route.isVisible()  # the manual route, on its own line: URL, then import
     assert route.startswith("Fetch mobile_sam.pt from https://") and route.endswith("“Use a file I have…”.")
     assert w.offer.primary.isVisible() and w.offer.use_file.isVisible()
