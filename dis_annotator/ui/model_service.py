@@ -164,9 +164,9 @@ class ModelService(QObject):
         """One line: where to fetch the file by other means, and how to bring it in."""
         info = self.info(name)
         if info is None:
-            return f"Fetch the checkpoint elsewhere, then use “{action}”."
+            return f"Fetch the checkpoint elsewhere, then “{action}”."
         src = info.url or info.page or "the publisher's page"
-        return f"Fetch {info.file} from {src} elsewhere, then use “{action}”."
+        return f"Fetch {info.file} from {src} elsewhere, then “{action}”."
 
     # --- jobs ----------------------------------------------------------------------
     def busy(self) -> bool:
