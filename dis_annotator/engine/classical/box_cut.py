@@ -113,7 +113,7 @@ class BoxCut:
         filled_threshold: float = 0.25,
         switch_gain: float = 0.2,
         alt_scale: float = 0.25,
-        coarse_pixels: int = 80_000,
+        coarse_pixels: int = 120_000,
     ) -> None:
         self.iterations = iterations
         self.max_work_pixels = max_work_pixels
