@@ -5,8 +5,10 @@ Choices and the alternatives measured: docs/adr/0101-classical-box-stage.md.
 - The background model sees a wide context around the box (``context`` × the box size
   on each side), not a thin ring: a ring holds too few background colours and GrabCut
   then explains the whole box as background (empty results on real photos).
-- GrabCut runs at a capped working resolution on CIE Lab, whose distances follow
-  perceived colour differences better than RGB's for both the GMMs and the edge weights.
+- GrabCut runs on CIE Lab, whose distances follow perceived colour differences better
+  than RGB's for both the GMMs and the edge weights, at a coarse working scale; one more
+  cut with frozen colour models then moves only the boundary band at the finer output
+  scale (``band_cut``, docs/adr/0103).
 - Foreground islands far smaller than the main part are dropped.
 - A result that is almost empty or does not fill its box is suspicious: the see-through
   prior and another working scale are tried, and the result that fits the box best wins.
@@ -14,9 +16,12 @@ Choices and the alternatives measured: docs/adr/0101-classical-box-stage.md.
 
 from __future__ import annotations
 
+import dataclasses
+
 import cv2
 import numpy as np
 
+from dis_annotator.engine.classical.band_cut import band_labels, recut
 from dis_annotator.engine.classical.colour_model import ColourModel, surround_likeness
 from dis_annotator.engine.classical.roi import Roi, make_roi
 from dis_annotator.engine.types import Box, ImageData, Prompt
@@ -27,19 +32,26 @@ SUSPICIOUS_FIT = 0.5  # box_fit() score
 SWITCH_FIT = 0.8  # the see-through result must still reach (nearly) every side of the box
 
 
-def run_grabcut(feat: np.ndarray, labels: np.ndarray, iterations: int) -> np.ndarray:
-    """Seeded GrabCut on an H×W×3 uint8 image; ``labels`` (cv2.GC_*) is updated in place."""
+Models = tuple[np.ndarray, np.ndarray]  # OpenCV's (background, foreground) GMMs, 1×65 each
+
+
+def run_grabcut(feat: np.ndarray, labels: np.ndarray, iterations: int
+                ) -> tuple[np.ndarray, Models | None]:
+    """Seeded GrabCut on an H×W×3 uint8 image; ``labels`` (cv2.GC_*) is updated in place.
+    ``(H×W bool mask, the fitted colour models or None when GrabCut could not run)``."""
     fg_any = (labels == cv2.GC_FGD) | (labels == cv2.GC_PR_FGD)
     bg_any = (labels == cv2.GC_BGD) | (labels == cv2.GC_PR_BGD)
+    models = None
     if fg_any.any() and bg_any.any():
         bgd = np.zeros((1, 65), np.float64)
         fgd = np.zeros((1, 65), np.float64)
         cv2.setRNGSeed(0)  # GrabCut's k-means init is random: same input, same mask
         try:
             cv2.grabCut(feat, labels, None, bgd, fgd, iterations, cv2.GC_INIT_WITH_MASK)
+            models = (bgd, fgd)
         except cv2.error:
             pass  # one side has too few distinct samples for a GMM: keep the labels
-    return (labels == cv2.GC_FGD) | (labels == cv2.GC_PR_FGD)
+    return (labels == cv2.GC_FGD) | (labels == cv2.GC_PR_FGD), models
 
 
 def drop_islands(fg: np.ndarray, keep: np.ndarray | None, fraction: float) -> np.ndarray:
@@ -83,7 +95,11 @@ def suspicious(fg: np.ndarray, inside: np.ndarray) -> bool:
 
 
 class BoxCut:
-    """One box (plus any clicks given with it) → a working-resolution mask over an ROI."""
+    """One box (plus any clicks given with it) → a working-resolution mask over an ROI.
+
+    ``max_work_pixels`` caps the output (fine) scale, ``coarse_pixels`` the scale at which
+    GrabCut iterates; between them only the boundary band is re-cut (``band_cut``).
+    """
 
     def __init__(
         self,
@@ -97,9 +113,11 @@ class BoxCut:
         filled_threshold: float = 0.25,
         switch_gain: float = 0.2,
         alt_scale: float = 0.25,
+        coarse_pixels: int = 120_000,
     ) -> None:
         self.iterations = iterations
         self.max_work_pixels = max_work_pixels
+        self.coarse_pixels = min(coarse_pixels, max_work_pixels)
         self.context = context
         self.lab = lab
         self.border_prior = border_prior
@@ -111,7 +129,7 @@ class BoxCut:
 
     def roi(self, image: ImageData, box: Box, max_work_pixels: int | None = None) -> Roi:
         return make_roi(box, image.width, image.height, self.context,
-                        max_work_pixels or self.max_work_pixels)
+                        max_work_pixels or self.coarse_pixels)
 
     def _features(self, rgb: np.ndarray) -> np.ndarray:
         if self.lab:
@@ -129,15 +147,21 @@ class BoxCut:
             # The box is the whole image: its border is the only background evidence.
             labels[[0, -1], :] = cv2.GC_PR_BGD
             labels[:, [0, -1]] = cv2.GC_PR_BGD
-        clicked = np.zeros(inside.shape, bool)
-        h, w = inside.shape
+        clicked = self._seed(labels, roi, prompt)
+        return labels, clicked
+
+    @staticmethod
+    def _seed(labels: np.ndarray, roi: Roi, prompt: Prompt) -> np.ndarray:
+        """Paint clicks as hard seeds into ``labels``; the mask of positive seeds."""
+        clicked = np.zeros(labels.shape, bool)
+        h, w = labels.shape
         r = max(2, round(0.006 * max(h, w)))
         for p in prompt.points:
             c = roi.point_to_work(p)
             cv2.circle(labels, c, r, int(cv2.GC_FGD if p.positive else cv2.GC_BGD), -1)
             if p.positive:
                 cv2.circle(clicked.view(np.uint8), c, r, 1, -1)
-        return labels, clicked
+        return clicked
 
     def _border_strip(self, labels: np.ndarray, inside: np.ndarray) -> None:
         """A strip just inside the box starts as "probably background": people leave some
@@ -156,7 +180,7 @@ class BoxCut:
         labels[strip] = cv2.GC_PR_BGD
 
     def _cut(self, image: ImageData, prompt: Prompt, roi: Roi, use_prior: bool = False
-             ) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+             ) -> tuple[np.ndarray, np.ndarray, np.ndarray, Models | None] | None:
         assert prompt.box is not None
         rgb = np.ascontiguousarray(roi.to_work(roi.crop(image.array)))
         inside = roi.box_mask(prompt.box)
@@ -166,8 +190,8 @@ class BoxCut:
             if prior is None:
                 return None
         labels, clicked = self._labels(roi, prompt, inside, prior)
-        fg = run_grabcut(self._features(rgb), labels, self.iterations)
-        return drop_islands(fg, clicked, self.island_fraction), rgb, inside
+        fg, models = run_grabcut(self._features(rgb), labels, self.iterations)
+        return drop_islands(fg, clicked, self.island_fraction), rgb, inside, models
 
     def _contrast_prior(self, rgb: np.ndarray, inside: np.ndarray) -> np.ndarray | None:
         """Pixels whose colour is over-represented inside the box relative to its surround."""
@@ -183,8 +207,8 @@ class BoxCut:
         roi = self.roi(image, prompt.box)
         first = self._cut(image, prompt, roi)
         assert first is not None
-        fg, rgb, inside = first
-        best = (roi, fg, "box")
+        fg, rgb, inside, models = first
+        best = (roi, fg, "box", models)
         if (~inside).any() and surround_likeness(rgb, fg, ~inside) > self.filled_threshold:
             # Filled like its surround: a see-through object GrabCut closed along its rim.
             alt = self._cut(image, prompt, roi, use_prior=True)
@@ -195,30 +219,74 @@ class BoxCut:
             ):
                 filled = surround_likeness(rgb, fg, ~inside)
                 if filled - surround_likeness(rgb, alt[0], ~inside) > self.switch_gain:
-                    best = (roi, alt[0], "colour-contrast prior")
-        if suspicious(best[1], inside):
-            best = self._alternatives(image, prompt, best, inside)
-        return best
+                    best = self._see_through(image, prompt, roi, alt)
+        out = self._fine(image, prompt, *best, whole=suspicious(best[1], best[0].box_mask(prompt.box)))
+        if suspicious(out[1], out[0].box_mask(prompt.box)):
+            out = self._alternatives(image, prompt, out, roi)
+        return out
 
-    def _alternatives(self, image: ImageData, prompt: Prompt, best: tuple, inside: np.ndarray
-                      ) -> tuple[Roi, np.ndarray, str]:
-        """The see-through prior and a coarser working scale; the best box fit wins."""
+    def _see_through(self, image: ImageData, prompt: Prompt, roi: Roi, alt: tuple) -> tuple:
+        """A see-through object is all boundary (spokes, mesh, lattice), thinner than a
+        coarse pixel in places, so its prior cut is redone at the output scale."""
         assert prompt.box is not None
-        roi = best[0]
-        candidates = [best]
+        fine = self.roi(image, prompt.box, self.max_work_pixels)
+        if fine.scale > roi.scale:
+            cut = self._cut(image, prompt, fine, use_prior=True)
+            if cut is not None:
+                return (fine, cut[0], "colour-contrast prior", cut[3])
+        return (roi, alt[0], "colour-contrast prior", alt[3])
+
+    def _fine(self, image: ImageData, prompt: Prompt, roi: Roi, fg: np.ndarray, how: str,
+              models: Models | None, whole: bool = False) -> tuple[Roi, np.ndarray, str]:
+        """The coarse result re-cut at the output scale with its colour models frozen:
+        only the boundary band, or the whole box when the coarse result does not fill
+        the box (structures thinner than a coarse pixel, such as spokes, vanish there)."""
+        assert prompt.box is not None
+        fine = make_roi(prompt.box, image.width, image.height, self.context, self.max_work_pixels)
+        fine = dataclasses.replace(roi, scale=max(roi.scale, fine.scale))
+        ratio = fine.scale / roi.scale
+        if models is None or ratio < 1.25 or not (fg.any() or whole):
+            return roi, fg, how
+        rgb = np.ascontiguousarray(fine.to_work(fine.crop(image.array)))
+        inside = fine.box_mask(prompt.box)
+        labels = band_labels(fg, rgb.shape[:2], inside, ratio)
+        if whole:
+            labels[inside & (labels == cv2.GC_FGD)] = cv2.GC_PR_FGD
+            labels[inside & (labels == cv2.GC_BGD)] = cv2.GC_PR_BGD
+        self._seed(labels, fine, prompt)
+        return fine, recut(self._features(rgb), labels, models), how
+
+    def _alternatives(self, image: ImageData, prompt: Prompt, out: tuple, roi: Roi
+                      ) -> tuple[Roi, np.ndarray, str]:
+        """The see-through prior, a coarser and the output scale; the best box fit wins.
+        ``out``: the result so far; ``roi``: the coarse working ROI."""
+        assert prompt.box is not None
+        candidates = [(*out, None)]
         alt = self._cut(image, prompt, roi, use_prior=True)
         if alt is not None:
-            candidates.append((roi, alt[0], "colour-contrast prior (fallback)"))
-        small = self.roi(image, prompt.box, max(4096, int(self.max_work_pixels * self.alt_scale)))
+            candidates.append((roi, alt[0], "colour-contrast prior (fallback)", alt[3]))
+        small = self.roi(image, prompt.box, max(4096, int(self.coarse_pixels * self.alt_scale)))
         if small.scale < roi.scale or small.scale < 1.0:
             cut = self._cut(image, prompt, small)
             assert cut is not None
-            candidates.append((small, cut[0], "box at a coarser scale (fallback)"))
+            candidates.append((small, cut[0], "box at a coarser scale (fallback)", cut[3]))
+
+        def area(c: tuple) -> float:
+            ins = c[0].box_mask(prompt.box)
+            return float((c[1] & ins).sum() / max(1, ins.sum()))
+
+        # GrabCut's outcome depends on the scale: the same box can lock onto "all
+        # background" at the coarse scale and find the object at the output scale. Only
+        # then is the (costly) iterated cut at the output scale worth its time; a result
+        # with substance that misses the box's sides has lost sub-pixel parts instead.
+        fine = self.roi(image, prompt.box, self.max_work_pixels)
+        if fine.scale > roi.scale and max(area(c) for c in candidates) < SUSPICIOUS_AREA:
+            cut = self._cut(image, prompt, fine)
+            assert cut is not None
+            candidates.append((fine, cut[0], "box at the output scale (fallback)", None))
 
         def score(c: tuple) -> float:
-            r, m, _ = c
-            ins = inside if r is roi else r.box_mask(prompt.box)
-            area = (m & ins).sum() / max(1, ins.sum())
-            return box_fit(m, ins) + min(area, SUSPICIOUS_AREA) / SUSPICIOUS_AREA
+            return box_fit(c[1], c[0].box_mask(prompt.box)) + min(area(c), SUSPICIOUS_AREA) / SUSPICIOUS_AREA
 
-        return max(candidates, key=score)
+        best = max(candidates, key=score)
+        return self._fine(image, prompt, *best) if best[3] is not None else best[:3]

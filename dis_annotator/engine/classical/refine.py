@@ -5,6 +5,7 @@ Why this and not closed-form alpha matting: docs/adr/0005-classical-refiner.md.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import cv2
@@ -14,6 +15,9 @@ from dis_annotator.engine.classical.colour_model import ColourModel
 from dis_annotator.engine.classical.guided_filter import guided_filter
 from dis_annotator.engine.classical.roi import make_roi
 from dis_annotator.engine.types import Box, ImageData, MaskOutput, Prompt, StageReport
+
+# ROIs up to this size are refined at full resolution (band-only above ``full_pixels``).
+BAND_ONLY_MAX_PIXELS = 64_000_000
 
 
 def _prior_over(roi_box: Box, shape: tuple[int, int], coarse: MaskOutput) -> np.ndarray:
@@ -78,6 +82,10 @@ class ClassicalRefiner:
             return MaskOutput(coarse.mask.copy(), coarse.prob, coarse.prob_box, coarse.score,
                               report=self._report(0.0, 1.0, skipped="empty coarse mask"))
         roi = make_roi(region, image.width, image.height, self.margin, self.max_pixels)
+        if roi.scale < 1.0 and roi.shape[0] * roi.shape[1] <= BAND_ONLY_MAX_PIXELS:
+            # Band-only work touches full-resolution tiles alone: resampling the whole
+            # ROI to a slightly smaller grid would cost more than the tiles (24 MP: ~1 s).
+            roi = dataclasses.replace(roi, scale=1.0)
         rgb = roi.to_work(roi.crop(image.array))
         prior = roi.to_work(_prior_over(roi.box, roi.shape, coarse), cv2.INTER_LINEAR)
         h, w = prior.shape
