@@ -1,0 +1,143 @@
+"""Fusing the sources into one uncertainty map, a suggested click and the effort left.
+
+Everything runs on a working grid over the prompt's window (≤ ``max_pixels``) and is
+upsampled on demand, so it adds tens of milliseconds to a click at any photo size
+(``benchmarks/uncertainty_latency.py``). Why these sources and this fusion:
+docs/adr/0150-uncertainty-band-suggested-click-effort.md.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+
+import cv2
+import numpy as np
+
+from dis_annotator.engine.classical.roi import Roi
+from dis_annotator.engine.types import ImageData, MaskOutput, Prompt
+from dis_annotator.engine.uncertainty import sources
+from dis_annotator.engine.uncertainty.effort import effort as estimate_effort
+from dis_annotator.engine.uncertainty.suggest import BAND, suggest
+from dis_annotator.engine.uncertainty.window import soft_over, uncertainty_window
+
+
+@dataclass
+class Uncertainty:
+    """Where a result is probably wrong.
+
+    ``work``: h×w float32 in [0, 1] over ``roi`` at ``roi.scale`` (1 = most likely wrong;
+    zero outside the window); ``suggested_click``: ``(x, y)`` in image pixels or None;
+    ``suggested_positive``: whether the mask probably misses the object there (a
+    foreground click would fix it); ``effort``: estimated corrections left (HCE-like);
+    ``band_share``: the share of the box (or window) with uncertainty ≥ 0.5.
+    """
+
+    roi: Roi
+    work: np.ndarray
+    image_size: tuple[int, int]  # (height, width)
+    suggested_click: tuple[float, float] | None
+    suggested_positive: bool | None
+    effort: float
+    band_share: float
+    ms: float = 0.0
+    sources: tuple[str, ...] = field(default_factory=tuple)
+
+    def full(self) -> np.ndarray:
+        """H×W float32 at the image's full size (bilinear inside the window, 0 outside)."""
+        h, w = self.image_size
+        out = np.zeros((h, w), np.float32)
+        self.roi.crop(out)[:] = np.clip(self.roi.from_work(self.work), 0.0, 1.0)
+        return out
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "effort": round(self.effort, 2),
+            "band_share": round(self.band_share, 4),
+            "suggested_click": self.suggested_click,
+            "suggested_positive": self.suggested_positive,
+            "sources": list(self.sources),
+            "ms": round(self.ms, 2),
+        }
+
+
+class UncertaintyEstimator:
+    """Image + a stage's output + the prompt → :class:`Uncertainty`.
+
+    ``half_distance``: the distance prior halves every this fraction of the window's
+    diagonal; ``click_radius``: fraction of the diagonal around each click that the
+    click settles (its own colour-connected neighbourhood is what correctors change).
+    """
+
+    def __init__(self, max_pixels: int = 160_000, half_distance: float = 0.01,
+                 click_radius: float = 0.015, evidence_scale: float = 1.0, stage: bool = True,
+                 empirical: bool = True) -> None:
+        self.max_pixels = max_pixels
+        self.half_distance = half_distance
+        self.click_radius = click_radius
+        self.evidence_scale = evidence_scale
+        self.stage = stage
+        self.empirical = empirical
+
+    def __call__(self, image: ImageData, output: MaskOutput, prompt: Prompt) -> Uncertainty:
+        t0 = time.perf_counter()
+        roi = uncertainty_window(image, output.mask, prompt, self.max_pixels)
+        rgb = np.ascontiguousarray(roi.to_work(roi.crop(image.array)))
+        maskf = roi.to_work(roi.crop(output.mask).astype(np.float32), cv2.INTER_AREA)
+        mask = maskf > 0.5
+        inside = roi.box_mask(prompt.box)
+        u, used = self._fuse(rgb, mask, maskf, inside, roi, output)
+        u[~inside] = 0.0  # the user's box is a constraint: nothing of the object is outside it
+        self._settle_clicks(u, roi, prompt)
+        share = float((u[inside] >= BAND).mean()) if inside.any() else 0.0
+        s = suggest(u, mask, min_mass=max(1.0, roi.scale**2))
+        click = None
+        positive = None
+        if s is not None:
+            click = (roi.x0 + (s.col + 0.5) / roi.scale, roi.y0 + (s.row + 0.5) / roi.scale)
+            click = (min(click[0], roi.x1 - 0.5), min(click[1], roi.y1 - 0.5))
+            positive = s.positive
+        work_effort = estimate_effort(mask, u, roi.scale)
+        return Uncertainty(roi, u, (image.height, image.width), click, positive, work_effort,
+                           share, (time.perf_counter() - t0) * 1e3, used)
+
+    def _fuse(self, rgb: np.ndarray, mask: np.ndarray, maskf: np.ndarray, inside: np.ndarray,
+              roi: Roi, output: MaskOutput) -> tuple[np.ndarray, tuple[str, ...]]:
+        """The most doubtful source wins at each pixel (any source that doubts a label
+        is reason enough to look): max over the sources' probabilities of a wrong label."""
+        dist = sources.boundary_distance(mask)
+        evidence = sources.colour_evidence(rgb, mask, dist, ~inside)
+        if evidence is not None:
+            e = self.evidence_scale * evidence
+            flat = sources.colour_doubt(np.full(mask.shape, 0.5, np.float32), e)
+            prior = float(flat[inside].mean()) if (self.empirical and inside.any()) else 0.5
+            p = sources.colour_doubt(np.full(mask.shape, prior, np.float32), e)
+            used = ["colour"]
+        else:
+            half = sources.half_distance_for(mask.shape, self.half_distance)
+            p = sources.distance_prior(dist, half)
+            used = ["distance"]
+        soft = soft_over(roi, output.prob, output.prob_box, maskf)
+        if soft is not None and self.stage:
+            p = np.maximum(p, sources.stage_doubt(mask, soft))
+            used.append("stage")
+        return np.clip(2.0 * p, 0.0, 1.0).astype(np.float32), tuple(used)
+
+    def _settle_clicks(self, u: np.ndarray, roi: Roi, prompt: Prompt) -> None:
+        if not prompt.points:
+            return
+        h, w = u.shape
+        r = max(2, round(self.click_radius * math.hypot(h, w)))
+        disc = np.zeros((h, w), np.uint8)
+        for p in prompt.points:
+            cv2.circle(disc, roi.point_to_work(p), r, 1, -1)
+        u[disc > 0] = 0.0
+
+
+_default = UncertaintyEstimator()
+
+
+def estimate_uncertainty(image: ImageData, output: MaskOutput, prompt: Prompt) -> Uncertainty:
+    """:class:`Uncertainty` with the default estimator."""
+    return _default(image, output, prompt)
