@@ -201,11 +201,15 @@ class Result:
 
     @property
     def provenance(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "stages": [r.to_dict() for r in self.reports],
             "total_ms": round(sum(r.ms for r in self.reports), 2),
             "learned": all(r.learned for r in self.reports),
         }
+        if self.output.uncertainty is not None:
+            # Saved with the object: the effort stays known after a restart (file sorting).
+            out["uncertainty"] = self.output.uncertainty.to_dict()
+        return out
 
 
 class Superseded(Exception):

@@ -124,7 +124,8 @@ class MainWindow(QMainWindow):
             "&File": ["open_image", "open_folder", None, "save", "export_current", "export_all", None, "quit"],
             "&Edit": ["undo", "redo", None, "new_object", "delete_object", "clear_edits", "cancel_prompt", None,
                       "settings"],
-            "&View": ["fit", "zoom_100", None, "toggle_overlay", "toggle_outline", "toggle_edits", None,
+            "&View": ["fit", "zoom_100", None, "toggle_overlay", "toggle_outline", "toggle_edits",
+                      "toggle_uncertainty", "accept_suggestion_fg", "accept_suggestion_bg", None,
                       "next_image", "prev_image"],
             "&Tools": ["prompt_tool", "brush", "eraser", "brush_smaller", "brush_larger", None, "models"],
             "&Help": ["about"],
@@ -162,6 +163,11 @@ class MainWindow(QMainWindow):
         a["delete_object"].triggered.connect(c.delete_selected)
         a["clear_edits"].triggered.connect(lambda: c.clear_edits())
         a["toggle_edits"].toggled.connect(self._set_edits_shown)
+        a["toggle_uncertainty"].toggled.connect(self._set_uncertainty_shown)
+        a["accept_suggestion_fg"].triggered.connect(lambda: c.accept_suggestion(True))
+        a["accept_suggestion_bg"].triggered.connect(lambda: c.accept_suggestion(False))
+        self._suggestion_keys()
+        self.files.effort_source = self._image_effort
         a["cancel_prompt"].triggered.connect(c.cancel_prompt)
         a["prompt_tool"].triggered.connect(lambda: self.set_tool("prompt"))
         a["brush"].triggered.connect(lambda: self.set_tool("brush"))
@@ -240,8 +246,11 @@ class MainWindow(QMainWindow):
         return True
 
     def step(self, delta: int) -> None:
+        """Next/previous image in the file list's order (worst first when sorted so)."""
         if self.session.images:
-            self.show_index(min(len(self.session.images) - 1, max(0, self.session.index + delta)))
+            order = self.files.image_order() or list(range(len(self.session.images)))
+            pos = order.index(self.session.index) if self.session.index in order else -1
+            self.show_index(order[min(len(order) - 1, max(0, pos + delta))])
 
     def _release_docs(self) -> None:
         current = self.session.current_path
@@ -256,7 +265,11 @@ class MainWindow(QMainWindow):
 
     def _doc_changed(self, doc) -> None:
         if doc.image_path in self.session.images:
-            self.files.set_annotated(self.session.images.index(doc.image_path), doc.has_masks())
+            index = self.session.images.index(doc.image_path)
+            self.files.set_annotated(index, doc.has_masks())
+            from dis_annotator.ui.effort import document_effort
+
+            self.files.set_effort(index, document_effort(doc))
 
     def _ask_open_image(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "Open image", self.settings.last_folder,
@@ -367,6 +380,27 @@ class MainWindow(QMainWindow):
         self.canvas.edit_outlines.shown = on
         self.canvas.update()
 
+    def _set_uncertainty_shown(self, on: bool) -> None:
+        """Tint where the selected object's mask is probably wrong; mark the suggested click."""
+        self.canvas.uncertainty.shown = on
+        self.canvas.update()
+
+    def _suggestion_keys(self) -> None:
+        """The accept keys as the hint beside the suggestion names them (remappable)."""
+        keys = []
+        for name in ("accept_suggestion_fg", "accept_suggestion_bg"):
+            seq = self.actions[name].shortcuts()
+            keys.append(seq[0].toString() if seq else "menu")
+        self.controller.suggestion_keys = (keys[0], keys[1])
+
+    def _image_effort(self, index: int) -> float | None:
+        """Total estimated effort of image ``index``: its open document, else its sidecar."""
+        from dis_annotator.ui.effort import document_effort, sidecar_effort
+
+        path = self.session.images[index]
+        doc = self.session.docs.get(path)
+        return document_effort(doc) if doc is not None else sidecar_effort(path)
+
     def _set_overlay_shown(self, on: bool) -> None:
         self.canvas.overlay.shown = on
         self.canvas.update()
@@ -405,6 +439,7 @@ class MainWindow(QMainWindow):
 
         if SettingsDialog(self.settings, self).exec():
             self.actions.apply_shortcuts(self.settings)
+            self._suggestion_keys()
 
     # --- shutdown -----------------------------------------------------------------------------
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802

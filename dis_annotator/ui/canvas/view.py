@@ -44,6 +44,7 @@ from dis_annotator.ui.canvas.tools import (
     Tool,
     preview_bounds,
 )
+from dis_annotator.ui.canvas.uncertainty_view import UncertaintyView
 
 TILE = 1024
 MIN_SCALE, MAX_SCALE = 1 / 64, 64.0
@@ -129,6 +130,7 @@ class CanvasView(QWidget):
         self.overlay = OverlayRenderer()
         self.overlay.changed.connect(self.update_image_rect)
         self.edit_outlines = EditOutlines()
+        self.uncertainty = UncertaintyView()
         # the brush previews in the selected object's colour; the eraser never does
         self.stroke_color: tuple[int, int, int] = (80, 200, 255)
         self.scale = 1.0
@@ -149,6 +151,7 @@ class CanvasView(QWidget):
         self.pyramid = TilePyramid(rgb, levels) if rgb is not None else None
         self.overlay.clear(rgb.shape[:2] if rgb is not None else (0, 0))
         self.edit_outlines.clear()
+        self.uncertainty.set(None)
         self.points = []
         self.tool.cancel()
         self.fit()
@@ -338,8 +341,10 @@ class CanvasView(QWidget):
             painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, False)
             self.overlay.paint(painter, (ix0, iy0, ix1, iy1))
             self.edit_outlines.paint(painter, Rect(ix0, iy0, ix1, iy1))
+            self.uncertainty.paint_band(painter)
             painter.restore()
         self._paint_points(painter)
+        self.uncertainty.paint_marker(painter, self.to_screen)
         self._paint_preview(painter)
 
     def _paint_tiles(self, painter: QPainter, ix0: int, iy0: int, ix1: int, iy1: int) -> None:

@@ -7,17 +7,36 @@ import dataclasses
 from dataclasses import dataclass
 
 from PySide6.QtCore import QPoint, QSignalBlocker, Qt, Signal
-from PySide6.QtGui import QAction, QColor, QIcon, QPainter, QPixmap
+from PySide6.QtGui import QAction, QColor, QIcon, QPainter, QPalette, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QListWidget,
     QListWidgetItem,
     QMenu,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
     QVBoxLayout,
     QWidget,
 )
 
 ID_ROLE = Qt.ItemDataRole.UserRole + 1
+EFFORT_ROLE = Qt.ItemDataRole.UserRole + 2  # "≈ 12" shown right-aligned (EffortDelegate)
+
+
+class EffortDelegate(QStyledItemDelegate):
+    """The row as usual plus the object's effort, right-aligned and dimmed; the label
+    stays the editable text, so renaming is untouched."""
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index) -> None:  # noqa: ANN001
+        super().paint(painter, option, index)
+        text = index.data(EFFORT_ROLE)
+        if not text:
+            return
+        painter.save()
+        painter.setPen(option.palette.color(QPalette.ColorRole.PlaceholderText))
+        painter.drawText(option.rect.adjusted(0, 0, -6, 0),
+                         int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter), text)
+        painter.restore()
 
 
 @dataclass(frozen=True)
@@ -29,6 +48,7 @@ class ObjectRow:
     area: int
     source: str = ""  # e.g. "grabcut → guided-filter, 412 ms"
     edited: bool = False  # has manual edit layers (brush / eraser strokes)
+    effort: float | None = None  # estimated corrections left at the last model run (issue 15)
 
 
 def swatch(color: tuple[int, int, int], size: int = 14) -> QIcon:
@@ -52,6 +72,7 @@ class ObjectsPanel(QWidget):
         super().__init__(parent)
         self.list = QListWidget(self)
         self.list.setObjectName("objectsList")
+        self.list.setItemDelegate(EffortDelegate(self.list))
         self.list.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.list.setEditTriggers(
             QAbstractItemView.EditTrigger.DoubleClicked | QAbstractItemView.EditTrigger.EditKeyPressed
@@ -99,6 +120,10 @@ class ObjectsPanel(QWidget):
             )
             item.setCheckState(Qt.CheckState.Checked if r.visible else Qt.CheckState.Unchecked)
             tip = f"{r.area:,} px" + (f"\n{r.source}" if r.source else "")
+            if r.effort is not None:
+                item.setData(EFFORT_ROLE, f"≈ {r.effort:.0f}")
+                tip += (f"\nestimated corrections left: {r.effort:.1f} (clicks and outline points, "
+                        "at the last model run; U shows where)")
             item.setToolTip(tip + "\nDouble-click to rename; tick to show or hide")
             self.list.addItem(item)
             if r.id == selected:
