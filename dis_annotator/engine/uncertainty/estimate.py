@@ -45,10 +45,16 @@ class Uncertainty:
     sources: tuple[str, ...] = field(default_factory=tuple)
 
     def full(self) -> np.ndarray:
-        """H×W float32 at the image's full size (bilinear inside the window, 0 outside)."""
+        """H×W float32 at the image's full size, 0 outside the window. Nearest-neighbour:
+        each working pixel already holds the largest doubt of the pixels it covers, and
+        interpolating would dim a one-pixel wire below the band."""
         h, w = self.image_size
         out = np.zeros((h, w), np.float32)
-        self.roi.crop(out)[:] = np.clip(self.roi.from_work(self.work), 0.0, 1.0)
+        rh, rw = self.roi.shape
+        wh, ww = self.work.shape
+        rows = np.minimum((np.arange(rh) * wh) // rh, wh - 1)
+        cols = np.minimum((np.arange(rw) * ww) // rw, ww - 1)
+        self.roi.crop(out)[:] = np.clip(self.work[np.ix_(rows, cols)], 0.0, 1.0)
         return out
 
     def to_dict(self) -> dict[str, object]:
@@ -70,9 +76,10 @@ class UncertaintyEstimator:
     click settles (its own colour-connected neighbourhood is what correctors change).
     """
 
-    def __init__(self, max_pixels: int = 160_000, half_distance: float = 0.01,
+    def __init__(self, max_pixels: int = 100_000, half_distance: float = 0.01,
                  click_radius: float = 0.015, evidence_scale: float = 1.0, stage: bool = True,
-                 empirical: bool = True) -> None:
+                 empirical: bool = True, fine_pixels: int = 500_000) -> None:
+        self.fine_pixels = fine_pixels
         self.max_pixels = max_pixels
         self.half_distance = half_distance
         self.click_radius = click_radius
@@ -84,10 +91,12 @@ class UncertaintyEstimator:
         t0 = time.perf_counter()
         roi = uncertainty_window(image, output.mask, prompt, self.max_pixels)
         rgb = np.ascontiguousarray(roi.to_work(roi.crop(image.array)))
-        maskf = roi.to_work(roi.crop(output.mask).astype(np.float32), cv2.INTER_AREA)
+        # uint8 resizes are several times faster than float ones at full resolution
+        m8 = np.ascontiguousarray(roi.crop(output.mask)).view(np.uint8) * np.uint8(255)
+        maskf = roi.to_work(m8, cv2.INTER_AREA).astype(np.float32) / 255.0
         mask = maskf > 0.5
         inside = roi.box_mask(prompt.box)
-        u, used = self._fuse(rgb, mask, maskf, inside, roi, output)
+        u, used = self._fuse(rgb, mask, maskf, inside, roi, output, image, prompt.box)
         u[~inside] = 0.0  # the user's box is a constraint: nothing of the object is outside it
         self._settle_clicks(u, roi, prompt)
         share = float((u[inside] >= BAND).mean()) if inside.any() else 0.0
@@ -102,17 +111,37 @@ class UncertaintyEstimator:
         return Uncertainty(roi, u, (image.height, image.width), click, positive, work_effort,
                            share, (time.perf_counter() - t0) * 1e3, used)
 
+    def _colour_doubt(self, model, rgb: np.ndarray, mask: np.ndarray, inside: np.ndarray,  # noqa: ANN001
+                      roi: Roi, image: ImageData, output: MaskOutput, box) -> np.ndarray:  # noqa: ANN001
+        """σ(logit(prior) + colour evidence): the prior is the share of the box whose
+        colour contradicts its label (empirical Bayes: a clean photo gets a low prior, an
+        ambiguous one a high one). Where the working grid is coarser than ``fine_pixels``
+        allows, the evidence is read on the finer grid and max-pooled, so thin structures
+        keep their doubt."""
+        fine_scale = min(1.0, math.sqrt(self.fine_pixels / max(1, roi.shape[0] * roi.shape[1])))
+        if fine_scale > 1.01 * roi.scale:
+            fine = Roi(roi.x0, roi.y0, roi.x1, roi.y1, fine_scale)
+            rgb_f = np.ascontiguousarray(fine.to_work(roi.crop(image.array)))
+            m8 = np.ascontiguousarray(roi.crop(output.mask)).view(np.uint8) * np.uint8(255)
+            mask_f = fine.to_work(m8, cv2.INTER_AREA) > 127
+            e = self.evidence_scale * sources.evidence_against(model, rgb_f, mask_f)
+            inside_f = fine.box_mask(box)
+        else:
+            e = self.evidence_scale * sources.evidence_against(model, rgb, mask)
+            inside_f = inside
+        flat = 1.0 / (1.0 + np.exp(-e))
+        prior = float(flat[inside_f].mean()) if (self.empirical and inside_f.any()) else 0.5
+        p = sources.colour_doubt(np.full(e.shape, prior, np.float32), e)
+        return p if p.shape == mask.shape else sources.max_pool_to(p, mask.shape)
+
     def _fuse(self, rgb: np.ndarray, mask: np.ndarray, maskf: np.ndarray, inside: np.ndarray,
-              roi: Roi, output: MaskOutput) -> tuple[np.ndarray, tuple[str, ...]]:
+              roi: Roi, output: MaskOutput, image: ImageData, box) -> tuple[np.ndarray, tuple[str, ...]]:  # noqa: ANN001
         """The most doubtful source wins at each pixel (any source that doubts a label
         is reason enough to look): max over the sources' probabilities of a wrong label."""
         dist = sources.boundary_distance(mask)
-        evidence = sources.colour_evidence(rgb, mask, dist, ~inside)
-        if evidence is not None:
-            e = self.evidence_scale * evidence
-            flat = sources.colour_doubt(np.full(mask.shape, 0.5, np.float32), e)
-            prior = float(flat[inside].mean()) if (self.empirical and inside.any()) else 0.5
-            p = sources.colour_doubt(np.full(mask.shape, prior, np.float32), e)
+        model = sources.colour_model(rgb, mask, dist, ~inside)
+        if model is not None:
+            p = self._colour_doubt(model, rgb, mask, inside, roi, image, output, box)
             used = ["colour"]
         else:
             half = sources.half_distance_for(mask.shape, self.half_distance)

@@ -49,11 +49,11 @@ def stage_doubt(mask: np.ndarray, soft: np.ndarray) -> np.ndarray:
     return np.where(mask, 1.0 - s, s).astype(np.float32)
 
 
-def colour_evidence(rgb: np.ndarray, mask: np.ndarray, dist: np.ndarray,
-                    bg_extra: np.ndarray | None = None) -> np.ndarray | None:
-    """log p(colour | other label) − log p(colour | mask's label), H×W float32, or None when
-    one side has too few pixels to learn its colours. ``bg_extra``: pixels known to be
-    background (outside the user's box) that also train the outside model."""
+def colour_model(rgb: np.ndarray, mask: np.ndarray, dist: np.ndarray,
+                 bg_extra: np.ndarray | None = None) -> ColourModel | None:
+    """Colour models of the mask's inside and outside, fitted away from its boundary, or
+    None when one side has too few pixels to learn its colours. ``bg_extra``: pixels
+    known to be background (outside the user's box) that also train the outside model."""
     fg = mask & (dist > MODEL_GAP)
     bg = ~mask & (dist > MODEL_GAP)
     if bg_extra is not None:
@@ -64,10 +64,39 @@ def colour_evidence(rgb: np.ndarray, mask: np.ndarray, dist: np.ndarray,
         bg = ~mask
     if fg.sum() < MIN_SAMPLES or bg.sum() < MIN_SAMPLES:
         return None
-    # Per pixel, not smoothed: averaging with the neighbours would wash out the very
-    # wires and hairs a person must find.
-    llr = np.clip(ColourModel(rgb[fg], rgb[bg]).log_ratio(rgb), -MAX_EVIDENCE, MAX_EVIDENCE)
+    return ColourModel(rgb[fg], rgb[bg])
+
+
+def evidence_against(model: ColourModel, rgb: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """log p(colour | other label) − log p(colour | mask's label), H×W float32.
+
+    Per pixel, not smoothed: averaging with the neighbours would wash out the very wires
+    and hairs a person must find."""
+    llr = np.clip(model.log_ratio(rgb), -MAX_EVIDENCE, MAX_EVIDENCE)
     return np.where(mask, -llr, llr).astype(np.float32)
+
+
+def colour_evidence(rgb: np.ndarray, mask: np.ndarray, dist: np.ndarray,
+                    bg_extra: np.ndarray | None = None) -> np.ndarray | None:
+    """:func:`evidence_against` with :func:`colour_model` fitted on the same grid."""
+    model = colour_model(rgb, mask, dist, bg_extra)
+    return None if model is None else evidence_against(model, rgb, mask)
+
+
+def max_pool_to(values: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+    """``values`` on a finer grid brought to ``shape`` keeping each cell's maximum: a
+    one-pixel wire stays as doubtful on the coarse grid as it was on the fine one."""
+    h, w = shape
+    fh, fw = values.shape
+    # Coarse cell i covers fine cells [i·r, (i+1)·r); nearest sampling reads fine cell
+    # floor(i·r), so each fine cell takes the maximum of the ceil(r) + 1 cells from it on.
+    ky = int(np.ceil(fh / h)) + 1
+    kx = int(np.ceil(fw / w)) + 1
+    pooled = cv2.dilate(values, np.ones((ky, kx), np.uint8), anchor=(0, 0),
+                        borderType=cv2.BORDER_REPLICATE)
+    rows = np.minimum((np.arange(h) * fh) // h, fh - 1)
+    cols = np.minimum((np.arange(w) * fw) // w, fw - 1)
+    return pooled[np.ix_(rows, cols)]
 
 
 def distance_prior(dist: np.ndarray, half_distance: float) -> np.ndarray:

@@ -30,8 +30,12 @@ def soft_over(roi: Roi, prob: np.ndarray | None, prob_box: Box | None, fallback:
     if prob is None or prob_box is None:
         return None
     h, w = roi.shape
-    full = np.full((h, w), np.nan, np.float32)
     px0, py0, px1, py1 = (int(v) for v in prob_box.as_tuple())
+    if prob.shape[:2] == (py1 - py0, px1 - px0) and px0 <= roi.x0 and py0 <= roi.y0 and px1 >= roi.x1 and py1 >= roi.y1:
+        # The usual case (the stage looked at least as wide): one crop, one resize.
+        crop = prob[roi.y0 - py0 : roi.y1 - py0, roi.x0 - px0 : roi.x1 - px0]
+        return roi.to_work(np.ascontiguousarray(crop, dtype=np.float32), cv2.INTER_AREA)
+    full = np.full((h, w), np.nan, np.float32)
     ix0, iy0 = max(px0, roi.x0), max(py0, roi.y0)
     ix1, iy1 = min(px1, roi.x1), min(py1, roi.y1)
     if ix1 <= ix0 or iy1 <= iy0 or prob.shape[:2] != (py1 - py0, px1 - px0):
