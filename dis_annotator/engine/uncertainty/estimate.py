@@ -90,13 +90,24 @@ class UncertaintyEstimator:
     def __call__(self, image: ImageData, output: MaskOutput, prompt: Prompt) -> Uncertainty:
         t0 = time.perf_counter()
         roi = uncertainty_window(image, output.mask, prompt, self.max_pixels)
-        rgb = np.ascontiguousarray(roi.to_work(roi.crop(image.array)))
-        # uint8 resizes are several times faster than float ones at full resolution
+        fine = self._fine_grid(roi)
+        # The full-resolution crop is read once, onto the finer of the two grids; the
+        # working grid comes from that (uint8 resizes: several times faster than float).
+        base = fine or roi
+        rgb_b = np.ascontiguousarray(base.to_work(roi.crop(image.array)))
         m8 = np.ascontiguousarray(roi.crop(output.mask)).view(np.uint8) * np.uint8(255)
-        maskf = roi.to_work(m8, cv2.INTER_AREA).astype(np.float32) / 255.0
+        m_b = base.to_work(m8, cv2.INTER_AREA)
+        if fine is None:
+            rgb, m_w = rgb_b, m_b
+        else:
+            h, w = roi.work_shape
+            rgb = cv2.resize(rgb_b, (w, h), interpolation=cv2.INTER_AREA)
+            m_w = cv2.resize(m_b, (w, h), interpolation=cv2.INTER_AREA)
+        maskf = m_w.astype(np.float32) / 255.0
         mask = maskf > 0.5
         inside = roi.box_mask(prompt.box)
-        u, used = self._fuse(rgb, mask, maskf, inside, roi, output, image, prompt.box)
+        fine_data = None if fine is None else (rgb_b, m_b > 127, fine.box_mask(prompt.box))
+        u, used = self._fuse(rgb, mask, maskf, inside, roi, output, fine_data)
         u[~inside] = 0.0  # the user's box is a constraint: nothing of the object is outside it
         self._settle_clicks(u, roi, prompt)
         share = float((u[inside] >= BAND).mean()) if inside.any() else 0.0
@@ -111,37 +122,36 @@ class UncertaintyEstimator:
         return Uncertainty(roi, u, (image.height, image.width), click, positive, work_effort,
                            share, (time.perf_counter() - t0) * 1e3, used)
 
+    def _fine_grid(self, roi: Roi) -> Roi | None:
+        """The grid the colour evidence is read on when finer than the working grid."""
+        scale = min(1.0, math.sqrt(self.fine_pixels / max(1, roi.shape[0] * roi.shape[1])))
+        return Roi(roi.x0, roi.y0, roi.x1, roi.y1, scale) if scale > 1.01 * roi.scale else None
+
     def _colour_doubt(self, model, rgb: np.ndarray, mask: np.ndarray, inside: np.ndarray,  # noqa: ANN001
-                      roi: Roi, image: ImageData, output: MaskOutput, box) -> np.ndarray:  # noqa: ANN001
+                      fine_data: tuple | None) -> np.ndarray:
         """σ(logit(prior) + colour evidence): the prior is the share of the box whose
         colour contradicts its label (empirical Bayes: a clean photo gets a low prior, an
         ambiguous one a high one). Where the working grid is coarser than ``fine_pixels``
-        allows, the evidence is read on the finer grid and max-pooled, so thin structures
-        keep their doubt."""
-        fine_scale = min(1.0, math.sqrt(self.fine_pixels / max(1, roi.shape[0] * roi.shape[1])))
-        if fine_scale > 1.01 * roi.scale:
-            fine = Roi(roi.x0, roi.y0, roi.x1, roi.y1, fine_scale)
-            rgb_f = np.ascontiguousarray(fine.to_work(roi.crop(image.array)))
-            m8 = np.ascontiguousarray(roi.crop(output.mask)).view(np.uint8) * np.uint8(255)
-            mask_f = fine.to_work(m8, cv2.INTER_AREA) > 127
-            e = self.evidence_scale * sources.evidence_against(model, rgb_f, mask_f)
-            inside_f = fine.box_mask(box)
+        allows, the evidence is read on the finer grid (``fine_data``: its rgb, mask and
+        box) and max-pooled, so thin structures keep their doubt."""
+        if fine_data is not None:
+            rgb, mask_e, inside_e = fine_data
         else:
-            e = self.evidence_scale * sources.evidence_against(model, rgb, mask)
-            inside_f = inside
+            mask_e, inside_e = mask, inside
+        e = self.evidence_scale * sources.evidence_against(model, rgb, mask_e)
         flat = 1.0 / (1.0 + np.exp(-e))
-        prior = float(flat[inside_f].mean()) if (self.empirical and inside_f.any()) else 0.5
+        prior = float(flat[inside_e].mean()) if (self.empirical and inside_e.any()) else 0.5
         p = sources.colour_doubt(np.full(e.shape, prior, np.float32), e)
         return p if p.shape == mask.shape else sources.max_pool_to(p, mask.shape)
 
     def _fuse(self, rgb: np.ndarray, mask: np.ndarray, maskf: np.ndarray, inside: np.ndarray,
-              roi: Roi, output: MaskOutput, image: ImageData, box) -> tuple[np.ndarray, tuple[str, ...]]:  # noqa: ANN001
+              roi: Roi, output: MaskOutput, fine_data: tuple | None) -> tuple[np.ndarray, tuple[str, ...]]:
         """The most doubtful source wins at each pixel (any source that doubts a label
         is reason enough to look): max over the sources' probabilities of a wrong label."""
         dist = sources.boundary_distance(mask)
         model = sources.colour_model(rgb, mask, dist, ~inside)
         if model is not None:
-            p = self._colour_doubt(model, rgb, mask, inside, roi, image, output, box)
+            p = self._colour_doubt(model, rgb, mask, inside, fine_data)
             used = ["colour"]
         else:
             half = sources.half_distance_for(mask.shape, self.half_distance)

@@ -34,7 +34,11 @@ def soft_over(roi: Roi, prob: np.ndarray | None, prob_box: Box | None, fallback:
     if prob.shape[:2] == (py1 - py0, px1 - px0) and px0 <= roi.x0 and py0 <= roi.y0 and px1 >= roi.x1 and py1 >= roi.y1:
         # The usual case (the stage looked at least as wide): one crop, one resize.
         crop = prob[roi.y0 - py0 : roi.y1 - py0, roi.x0 - px0 : roi.x1 - px0]
-        return roi.to_work(np.ascontiguousarray(crop, dtype=np.float32), cv2.INTER_AREA)
+        if roi.scale >= 1.0:
+            return np.ascontiguousarray(crop, dtype=np.float32)
+        # 1/255 steps are finer than any decision made on the map; uint8 resizes are fast.
+        q = (np.clip(crop, 0.0, 1.0) * 255.0 + 0.5).astype(np.uint8)
+        return roi.to_work(q, cv2.INTER_AREA).astype(np.float32) / 255.0
     full = np.full((h, w), np.nan, np.float32)
     ix0, iy0 = max(px0, roi.x0), max(py0, roi.y0)
     ix1, iy1 = min(px1, roi.x1), min(py1, roi.y1)
