@@ -132,3 +132,21 @@ def test_pipeline_without_uncertainty_leaves_it_out():
     assert r.uncertainty is None
     p.uncertainty = True
     assert p.run(Request(ImageData(img), Prompt(box=Box(50.0, 50.0, 370.0, 330.0)))).uncertainty is not None
+
+
+def test_thin_spokes_stay_in_the_band_when_the_working_grid_is_coarse():
+    """1 MP: the working grid is ~0.35× and a 2-px spoke would average away there."""
+    from tests.synthetic import spoked_wheel
+
+    img, truth, box = spoked_wheel(1000)
+    rim_hub = np.zeros(truth.shape, np.uint8)
+    cv2.circle(rim_hub, (500, 500), 380, 1, 10)
+    cv2.circle(rim_hub, (500, 500), 33, 1, -1)
+    mask = truth & (cv2.dilate(rim_hub, np.ones((5, 5), np.uint8)) > 0)
+    spokes = truth & ~mask
+    u = UncertaintyEstimator()(ImageData(img), MaskOutput(mask), Prompt(box=Box(*box)))
+    assert u.roi.scale < 0.5
+    assert (u.full()[spokes] >= 0.5).mean() > 0.9
+    assert u.band_share < 0.25
+    x, y = u.suggested_click
+    assert spokes[int(y), int(x)] and u.suggested_positive
