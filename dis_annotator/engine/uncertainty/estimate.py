@@ -111,7 +111,7 @@ class UncertaintyEstimator:
         u[~inside] = 0.0  # the user's box is a constraint: nothing of the object is outside it
         self._settle_clicks(u, roi, prompt)
         share = float((u[inside] >= BAND).mean()) if inside.any() else 0.0
-        s = suggest(u, mask, min_mass=max(1.0, roi.scale**2))
+        s = suggest(u, mask)  # at least one working pixel of expected error
         click = None
         positive = None
         if s is not None:
