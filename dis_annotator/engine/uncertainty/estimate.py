@@ -43,6 +43,7 @@ class Uncertainty:
     band_share: float
     ms: float = 0.0
     sources: tuple[str, ...] = field(default_factory=tuple)
+    box: tuple[int, int, int, int] | None = None  # the user's box: nothing uncertain outside it
 
     def full(self) -> np.ndarray:
         """H×W float32 at the image's full size, 0 outside the window. Nearest-neighbour:
@@ -55,6 +56,11 @@ class Uncertainty:
         rows = np.minimum((np.arange(rh) * wh) // rh, wh - 1)
         cols = np.minimum((np.arange(rw) * ww) // rw, ww - 1)
         self.roi.crop(out)[:] = np.clip(self.work[np.ix_(rows, cols)], 0.0, 1.0)
+        if self.box is not None:  # working pixels astride the box edge must not spill over it
+            x0, y0, x1, y1 = self.box
+            keep = np.zeros((h, w), bool)
+            keep[y0:y1, x0:x1] = True
+            out[~keep] = 0.0
         return out
 
     def to_dict(self) -> dict[str, object]:
@@ -119,8 +125,12 @@ class UncertaintyEstimator:
             click = (min(click[0], roi.x1 - 0.5), min(click[1], roi.y1 - 0.5))
             positive = s.positive
         work_effort = estimate_effort(mask, u, roi.scale)
+        box = None
+        if prompt.box is not None:
+            b = prompt.box
+            box = (max(0, math.floor(b.x0)), max(0, math.floor(b.y0)), math.ceil(b.x1), math.ceil(b.y1))
         return Uncertainty(roi, u, (image.height, image.width), click, positive, work_effort,
-                           share, (time.perf_counter() - t0) * 1e3, used)
+                           share, (time.perf_counter() - t0) * 1e3, used, box)
 
     def _fine_grid(self, roi: Roi) -> Roi | None:
         """The grid the colour evidence is read on when finer than the working grid."""
