@@ -59,6 +59,8 @@ class BatchOptions:
     cutout: bool = False
     coco: Path | None = None
     overwrite: bool = False
+    report: Path | None = None  # per-object CSV (dis_annotator/batch_report.py)
+    uncertainty: bool = False  # also write <stem>_uncertainty.png
 
 
 @dataclass
@@ -68,6 +70,7 @@ class BatchReport:
     failed: list[tuple[str, str]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    rows: list[dict] = field(default_factory=list)  # --report rows of the computed images
 
 
 @dataclass
@@ -159,7 +162,12 @@ def match_boxes(
 
 
 def _outputs(job: ImageJob, opts: BatchOptions) -> list[Path]:
-    return output_paths(opts.out_dir, job.rel, len(job.boxes), opts.per_object, opts.cutout)
+    paths = output_paths(opts.out_dir, job.rel, len(job.boxes), opts.per_object, opts.cutout)
+    if opts.uncertainty:
+        from dis_annotator.batch_report import uncertainty_path
+
+        paths.insert(0, uncertainty_path(opts.out_dir, job.rel))  # the union mask stays last
+    return paths
 
 
 def plan_batch(
@@ -242,8 +250,10 @@ def _resume_state(job: ImageJob, opts: BatchOptions) -> tuple[bool, str | None]:
     return True, None
 
 
-def segment_image(job: ImageJob, pipeline: Pipeline) -> tuple[np.ndarray, list[np.ndarray], dict]:
-    """Load one image and segment each of its boxes. Raises ImageLoadError/ValueError."""
+def segment_image(job: ImageJob, pipeline: Pipeline, results: list | None = None
+                  ) -> tuple[np.ndarray, list[np.ndarray], dict]:
+    """Load one image and segment each of its boxes. Raises ImageLoadError/ValueError.
+    ``results``: when given, each object's pipeline result is appended to it."""
     rgb = load_image(job.path)
     image = ImageData(rgb, name=str(job.rel))
     masks, provenance = [], {}
@@ -255,6 +265,8 @@ def segment_image(job: ImageJob, pipeline: Pipeline) -> tuple[np.ndarray, list[n
         if result.failure is not None:  # an empty mask is no answer: fail the image, loudly
             raise ValueError(f"box {k} {list(entry.box)}: {result.failure}")
         masks.append(result.mask)
+        if results is not None:
+            results.append(result)
         provenance = result.provenance
     return rgb, masks, provenance
 
@@ -365,15 +377,25 @@ def run_batch(
             report.skipped.append(str(job.rel))
             continue
         try:
-            rgb, masks, _ = segment_image(job, pipeline)
+            results: list = []
+            rgb, masks, _ = segment_image(job, pipeline, results)
+            if opts.uncertainty:
+                from dis_annotator.batch_report import uncertainty_path, write_uncertainty_png
+
+                write_uncertainty_png(uncertainty_path(opts.out_dir, job.rel), results, rgb.shape[:2])
             _write(job, opts, rgb, masks)
         except (ImageLoadError, ValueError, OSError) as exc:
             report.failed.append((str(job.rel), str(exc).splitlines()[0]))
+            report.rows.append({"image": str(job.rel), "error": str(exc).splitlines()[0]})
             continue
         except MemoryError:
             report.failed.append((str(job.rel), "out of memory"))
             continue
         report.written.append(str(job.rel))
+        if opts.report is not None:
+            from dis_annotator.batch_report import object_rows
+
+            report.rows += object_rows(str(job.rel), [e.box for e in job.boxes], results)
         if coco is not None:
             coco.add(job, masks)
     bar.close()
@@ -382,5 +404,12 @@ def run_batch(
             coco.write(opts.coco)
         except OSError as exc:
             report.failed.append((str(opts.coco), f"COCO file not written ({exc.strerror or exc})"))
+    if opts.report is not None:
+        from dis_annotator.batch_report import write_report
+
+        try:
+            write_report(opts.report, report.rows)
+        except OSError as exc:
+            report.failed.append((str(opts.report), f"report not written ({exc.strerror or exc})"))
     report.seconds = time.perf_counter() - t0
     return report

@@ -67,10 +67,19 @@ def register(sub: argparse._SubParsersAction) -> None:
                      help="also run plain OpenCV GrabCut with the same protocol, side by side")
     noc.add_argument("--stop-iou", type=float, default=None, metavar="IOU",
                      help="stop an object once it reaches this IoU (faster; NoC up to it unchanged)")
+    noc.add_argument("--suggest", action="store_true",
+                     help="check the uncertainty band, the suggested click and the effort "
+                     "(5 clicks, or --clicks K, at the suggestion vs the oracle's)")
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    if getattr(args, "suggest", False):
+        if args.data is None or not args.data.is_dir():
+            return _usage("--suggest needs --data DIR (images/ + masks/)")
+        from dis_annotator.cli.eval_suggest import run_suggest_cli
+
+        return run_suggest_cli(args)
     folder_mode = args.pred is not None or args.gt is not None
     modes = int(folder_mode) + int(args.run) + int(args.clicks is not None)
     if modes != 1:

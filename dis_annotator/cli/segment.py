@@ -22,6 +22,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--cutout", action="store_true", help="also write RGBA cut-outs (<stem>_cutout.png)")
     p.add_argument("--coco", type=Path, metavar="FILE", help="write COCO RLE annotations to FILE")
     p.add_argument("--overwrite", action="store_true", help="recompute images whose outputs exist")
+    p.add_argument("--report", type=Path, metavar="FILE.csv",
+                   help="write one row per image and object: area, estimated effort (corrections "
+                   "left), uncertain share of the box, suggested click, stages used (images "
+                   "computed in this run; skipped ones are not re-measured)")
+    p.add_argument("--uncertainty", action="store_true",
+                   help="also write <stem>_uncertainty.png (8-bit, 255 = most likely wrong)")
     p.add_argument("--engine", choices=("auto", "classical", "sam"), default="auto",
                    help="coarse stage: SAM when its weights exist (auto), or force one")
     p.add_argument("--refiner", choices=("auto", "classical", "is5net", "none"), default="auto",
@@ -91,8 +97,13 @@ def run(args: argparse.Namespace) -> int:
     except BoxFileError as exc:
         return usage(str(exc))
     images = collect_images(args.inputs, exclude=args.out)
-    opts = BatchOptions(args.out, args.per_object, args.cutout, args.coco, args.overwrite)
+    if args.report is not None and args.report.is_dir():
+        return usage(f"--report {args.report}: is a folder; give a file name such as report.csv")
+    opts = BatchOptions(args.out, args.per_object, args.cutout, args.coco, args.overwrite,
+                        args.report, args.uncertainty)
     protected = [p for p, _ in images] + [args.boxes]
+    if args.report is not None and args.report.resolve() in {p.resolve() for p in protected}:
+        return usage(f"--report {args.report} would overwrite an input")
     try:
         jobs, no_boxes, unmatched = match_boxes(images, table)
         plan_batch(jobs, opts, protected)

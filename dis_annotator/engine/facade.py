@@ -20,16 +20,29 @@ if TYPE_CHECKING:  # pragma: no cover
 class Segmentation:
     """``mask``: H×W bool at full resolution — the model result with the manual edits
     passed to :func:`segment` applied; ``model_mask``: the model result alone (the same
-    array without edits); ``provenance``: which stages ran, and how long."""
+    array without edits); ``provenance``: which stages ran, and how long.
+
+    Where the model result is probably wrong (docs/adr/0150): ``uncertainty`` H×W
+    float32 in [0, 1] at full size (1 = most likely wrong; the band is ≥ 0.5);
+    ``suggested_click`` ``(x, y)`` in image pixels, or None when nothing is uncertain;
+    ``suggested_positive`` whether a foreground click would fix it there (the mask
+    probably misses the object), None without a suggestion; ``effort`` the estimated
+    corrections left (HCE-like: clicks and polygon points; 0 for a sure result)."""
 
     mask: np.ndarray
     provenance: dict[str, Any]
     score: float | None = None
     model_mask: np.ndarray | None = None
+    uncertainty: np.ndarray | None = None
+    suggested_click: tuple[float, float] | None = None
+    suggested_positive: bool | None = None
+    effort: float = 0.0
 
     def __post_init__(self) -> None:
         if self.model_mask is None:
             self.model_mask = self.mask
+        if self.uncertainty is None:
+            self.uncertainty = np.zeros(self.mask.shape, np.float32)
 
 
 _default_pipeline: Pipeline | None = None
@@ -92,9 +105,17 @@ def segment(
         pts.append(Point(float(p[0]), float(p[1]), bool(p[2])))
     prompt = Prompt(box=b, points=tuple(pts))
     result = (pipeline or default_pipeline()).run(Request(image=img, prompt=prompt))
+    found = _uncertainty_fields(result.uncertainty)
     if not edits:
-        return Segmentation(result.mask, result.provenance, result.output.score)
+        return Segmentation(result.mask, result.provenance, result.output.score, **found)
     from dis_annotator.annotation.layers import compose
 
     provenance = {**result.provenance, "manual_edits": dict(zip(("painted_px", "erased_px"), edits.counts(), strict=True))}
-    return Segmentation(compose(result.mask, edits), provenance, result.output.score, result.mask)
+    return Segmentation(compose(result.mask, edits), provenance, result.output.score, result.mask, **found)
+
+
+def _uncertainty_fields(u: Any) -> dict[str, Any]:
+    if u is None:
+        return {}
+    return {"uncertainty": u.full(), "suggested_click": u.suggested_click,
+            "suggested_positive": u.suggested_positive, "effort": u.effort}

@@ -41,7 +41,8 @@ class Pipeline:
     :meth:`prefetch`, :meth:`prepare`, :meth:`corrects`, :meth:`run`, :meth:`describe`,
     ``notes`` — never the stages themselves (docs/adr/0090). ``backbone`` is the SAM
     backbone the stages share (None without SAM); ``device`` where the learned stages run
-    (default: the backbone's, else ``"cpu"``).
+    (default: the backbone's, else ``"cpu"``). ``uncertainty``: final results carry
+    ``output.uncertainty`` — the band, the suggested click, the effort (docs/adr/0150).
     """
 
     coarse: CoarseStage
@@ -51,6 +52,7 @@ class Pipeline:
     notes: list[str] = field(default_factory=list)
     backbone: SamBackbone | None = None
     device: str = ""
+    uncertainty: bool = True
 
     def __post_init__(self) -> None:
         if not self.device:
@@ -179,4 +181,9 @@ class Pipeline:
             raise Superseded(request.object_id)
         # Clicks are hard constraints for every engine: repair violations locally.
         out = apply_click_constraints(image, out, prompt)
+        if self.uncertainty:
+            # Imported here: the estimator pulls in scipy/skimage, off the UI's start-up path.
+            from dis_annotator.engine.uncertainty import estimate_uncertainty
+
+            out.uncertainty = estimate_uncertainty(image, out, prompt)
         return Result(request.object_id, request.generation, out, reports, False)

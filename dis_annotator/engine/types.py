@@ -14,11 +14,14 @@ import hashlib
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from dis_annotator.geometry import Box
+
+if TYPE_CHECKING:  # the estimator imports this module
+    from dis_annotator.engine.uncertainty import Uncertainty
 
 
 @dataclass(frozen=True)
@@ -129,6 +132,8 @@ class MaskOutput:
     back (e.g. SAM's 1×256×256 low-res logits), opaque to everyone else.
     ``failure`` says why the mask is no answer (e.g. an empty result for a box, after
     the stage tried its alternatives); the app shows it, the batch command fails the image.
+    ``uncertainty`` (set by the pipeline on final results) says where the mask is probably
+    wrong, the suggested next click and the corrections left (engine/uncertainty).
     """
 
     mask: np.ndarray
@@ -138,6 +143,7 @@ class MaskOutput:
     state: dict[str, Any] = field(default_factory=dict)
     report: StageReport | None = None
     failure: str | None = None
+    uncertainty: Uncertainty | None = None
 
 
 @dataclass
@@ -189,12 +195,21 @@ class Result:
         return self.output.failure
 
     @property
+    def uncertainty(self) -> Uncertainty | None:
+        """Where the mask is probably wrong (None for partial results or when disabled)."""
+        return self.output.uncertainty
+
+    @property
     def provenance(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "stages": [r.to_dict() for r in self.reports],
             "total_ms": round(sum(r.ms for r in self.reports), 2),
             "learned": all(r.learned for r in self.reports),
         }
+        if self.output.uncertainty is not None:
+            # Saved with the object: the effort stays known after a restart (file sorting).
+            out["uncertainty"] = self.output.uncertainty.to_dict()
+        return out
 
 
 class Superseded(Exception):

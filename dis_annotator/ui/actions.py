@@ -34,7 +34,8 @@ ICONS = {
     "models": "models",
     "about": "about",
 }
-CHECKABLE = {"prompt_tool", "brush", "eraser", "toggle_overlay", "toggle_outline", "toggle_edits"}
+CHECKABLE = {"prompt_tool", "brush", "eraser", "toggle_overlay", "toggle_outline", "toggle_edits",
+             "toggle_uncertainty"}
 
 
 def icon(name: str) -> QIcon:

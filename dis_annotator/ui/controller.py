@@ -29,6 +29,7 @@ from dis_annotator.annotation.document import Change, Document, ObjectRecord
 from dis_annotator.engine.types import Box, ImageData, Point, Prompt, Result
 from dis_annotator.ui.autosave import Autosaver
 from dis_annotator.ui.canvas.view import CanvasView
+from dis_annotator.ui.effort import object_effort
 from dis_annotator.ui.history import Histories
 from dis_annotator.ui.panels.objects import ObjectRow, ObjectsPanel
 from dis_annotator.ui.provisional import AdoptObject
@@ -92,6 +93,10 @@ class Controller(QObject):
         # objects a box or first click made, not yet in the history (docs/adr/0141)
         self._provisional: dict[tuple[int, str], ObjectRecord] = {}
         self._listening: dict[int, object] = {}
+        # (doc, obj) -> the engine's Uncertainty of the object's latest model result;
+        # dropped when the mask changes any other way (brush, undo), as it no longer fits.
+        self._uncertainty: dict[tuple[int, str], object] = {}
+        self.suggestion_keys = ("Y", "X")  # set by the window from the shortcut settings
         self._panel_timer = QTimer(self)
         self._panel_timer.setSingleShot(True)
         self._panel_timer.setInterval(0)
@@ -144,11 +149,15 @@ class Controller(QObject):
                 self._restyle(self.selected)
         self._refresh_panel()
         self._refresh_points()
+        self._refresh_uncertainty()
         self.canvas.update()
 
     def _on_change(self, doc: Document, change: Change) -> None:
         self.autosaver.schedule(doc)
         self.document_changed.emit(doc)
+        if change.obj_id is not None and change.kind in ("mask", "objects"):
+            if self._uncertainty.pop((id(doc), change.obj_id), None) is not None and doc is self.doc:
+                self._refresh_uncertainty()
         if doc is not self.doc:
             return
         overlay, outlines = self.canvas.overlay, self.canvas.edit_outlines
@@ -191,6 +200,7 @@ class Controller(QObject):
             if oid:
                 self._restyle(oid)
         self._refresh_points()
+        self._refresh_uncertainty()
         self._panel_timer.start()
 
     def _restyle(self, obj_id: str) -> None:
@@ -408,10 +418,13 @@ class Controller(QObject):
             self.histories.push_group(doc, [AdoptObject(record, text=text), set_mask], text)
         else:
             self.histories.push(doc, set_mask)
+        if result.uncertainty is not None:
+            self._uncertainty[(id(doc), tag.obj_id)] = result.uncertainty
         if doc is self.doc:
             # The coarse preview goes away even when the refined mask equals the object's
             # (the overlay keeps it until a refined layer still being built is in place).
             self.canvas.update_image_rect(self.canvas.overlay.set_preview(tag.obj_id, None, obj.color))
+            self._refresh_uncertainty()
         self.result_shown.emit(result.provenance, False)
         self._refresh_points()
         if result.failure is not None:  # an empty result is shown, and said out loud
@@ -437,6 +450,44 @@ class Controller(QObject):
             self._refresh_points()
         self.message.emit(message)
 
+    # --- uncertainty (issue 15) ----------------------------------------------------------
+    def uncertainty_of(self, obj_id: str | None):  # noqa: ANN201 - engine type
+        """The selected (or given) object's latest uncertainty in the current document."""
+        if self.doc is None or obj_id is None:
+            return None
+        return self._uncertainty.get((id(self.doc), obj_id))
+
+    def _refresh_uncertainty(self) -> None:
+        """Show the selected object's band and suggestion (the canvas paints them when U is on)."""
+        u = self.uncertainty_of(self.selected)
+        hint = ""
+        if u is not None and u.suggested_click is not None:
+            fg, bg = self.suggestion_keys
+            guess = "missed object?" if u.suggested_positive else "not the object?"
+            hint = f"{guess}  {fg}: object · {bg}: background"
+        view = self.canvas.uncertainty
+        old = view.bounds()
+        view.set(u, hint)
+        if view.shown:
+            self.canvas.update_image_rect(old)
+            self.canvas.update_image_rect(view.bounds())
+            self.canvas.update()
+
+    def accept_suggestion(self, positive: bool) -> bool:
+        """A click of the given label at the selected object's suggested point; False when
+        there is none (or its result is still being computed)."""
+        if self.doc is None or self.selected is None or self._in_flight(self.selected):
+            return False
+        u = self.uncertainty_of(self.selected)
+        if u is None or u.suggested_click is None:
+            self.message.emit("no suggestion: nothing of the selected object looks uncertain")
+            return False
+        x, y = u.suggested_click
+        self._uncertainty.pop((id(self.doc), self.selected), None)
+        self._refresh_uncertainty()
+        self.on_point(Point(float(x), float(y), positive))
+        return True
+
     # --- views ---------------------------------------------------------------------------
     def _refresh_points(self) -> None:
         """The selected object's clicks as dots, and its colour for the brush preview."""
@@ -456,7 +507,7 @@ class Controller(QObject):
             return
         rows = [
             ObjectRow(o.id, o.label, tuple(o.color), o.visible, o.area, _source(o), bool(o.edits), _problem(o),
-                      (id(self.doc), o.id) in self._pending)
+                      (id(self.doc), o.id) in self._pending, object_effort(o.provenance))
             for o in self.doc
         ]
         self.objects.set_objects(rows, self.selected)

@@ -167,7 +167,8 @@ class MainWindow(WeightsFlow, QMainWindow):
             "&File": ["open_image", "open_folder", None, "save", "export_current", "export_all", None, "quit"],
             "&Edit": ["undo", "redo", None, "new_object", "delete_object", "clear_edits", "cancel_prompt", None,
                       "settings"],
-            "&View": ["fit", "zoom_100", None, "toggle_overlay", "toggle_outline", "toggle_edits", None,
+            "&View": ["fit", "zoom_100", None, "toggle_overlay", "toggle_outline", "toggle_edits",
+                      "toggle_uncertainty", "accept_suggestion_fg", "accept_suggestion_bg", None,
                       "next_image", "prev_image"],
             "&Tools": ["prompt_tool", "brush", "eraser", "brush_smaller", "brush_larger", None, "models"],
             "&Help": ["about"],
@@ -205,6 +206,11 @@ class MainWindow(WeightsFlow, QMainWindow):
         a["delete_object"].triggered.connect(c.delete_selected)
         a["clear_edits"].triggered.connect(lambda: c.clear_edits())
         a["toggle_edits"].toggled.connect(self._set_edits_shown)
+        a["toggle_uncertainty"].toggled.connect(self._set_uncertainty_shown)
+        a["accept_suggestion_fg"].triggered.connect(lambda: c.accept_suggestion(True))
+        a["accept_suggestion_bg"].triggered.connect(lambda: c.accept_suggestion(False))
+        self._suggestion_keys()
+        self.files.effort_source = self._image_effort
         a["cancel_prompt"].triggered.connect(c.cancel_prompt)
         a["prompt_tool"].triggered.connect(lambda: self.set_tool("prompt"))
         a["brush"].triggered.connect(lambda: self.set_tool("brush"))
@@ -300,15 +306,18 @@ class MainWindow(WeightsFlow, QMainWindow):
         return True
 
     def step(self, delta: int) -> None:
+        """Next/previous image in the file list's order (worst first when sorted so)."""
         n = len(self.session.images)
         if not n:
             return
-        target = self.session.index + delta
+        order = self.files.image_order() or list(range(n))
+        pos = order.index(self.session.index) if self.session.index in order else 0
+        target = pos + delta
         if not 0 <= target < n:
             where = "the last" if delta > 0 else "the first"
-            self.status.showMessage(f"This is {where} image ({self.session.index + 1} of {n})", 3000)
+            self.status.showMessage(f"This is {where} image ({pos + 1} of {n})", 3000)
             return
-        self.show_index(target)
+        self.show_index(order[target])
 
     def _release_docs(self) -> None:
         current = self.session.current_path
@@ -325,7 +334,11 @@ class MainWindow(WeightsFlow, QMainWindow):
         if doc is self.controller.doc and str(doc.image_path) != self.settings.last_image:
             self.settings.last_image = str(doc.image_path)
         if doc.image_path in self.session.images:
-            self.files.set_annotated(self.session.images.index(doc.image_path), doc.has_masks())
+            index = self.session.images.index(doc.image_path)
+            self.files.set_annotated(index, doc.has_masks())
+            from dis_annotator.ui.effort import document_effort
+
+            self.files.set_effort(index, document_effort(doc))
 
     def _ask_open_image(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "Open image", self.settings.last_folder,
@@ -435,6 +448,27 @@ class MainWindow(WeightsFlow, QMainWindow):
         """Outline what brush and eraser locked (painted solid, erased dashed)."""
         self.canvas.edit_outlines.shown = on
         self.canvas.update()
+
+    def _set_uncertainty_shown(self, on: bool) -> None:
+        """Tint where the selected object's mask is probably wrong; mark the suggested click."""
+        self.canvas.uncertainty.shown = on
+        self.canvas.update()
+
+    def _suggestion_keys(self) -> None:
+        """The accept keys as the hint beside the suggestion names them (remappable)."""
+        keys = []
+        for name in ("accept_suggestion_fg", "accept_suggestion_bg"):
+            seq = self.actions[name].shortcuts()
+            keys.append(seq[0].toString() if seq else "menu")
+        self.controller.suggestion_keys = (keys[0], keys[1])
+
+    def _image_effort(self, index: int) -> float | None:
+        """Total estimated effort of image ``index``: its open document, else its sidecar."""
+        from dis_annotator.ui.effort import document_effort, sidecar_effort
+
+        path = self.session.images[index]
+        doc = self.session.docs.get(path)
+        return document_effort(doc) if doc is not None else sidecar_effort(path)
 
     def _set_overlay_shown(self, on: bool) -> None:
         self.canvas.overlay.shown = on

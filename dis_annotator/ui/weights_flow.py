@@ -148,6 +148,7 @@ class WeightsFlow:
 
     def _settings_applied(self, before: tuple[str, str]) -> None:
         self.actions.apply_shortcuts(self.settings)
+        self._suggestion_keys()
         now = (self.settings.engine, self.settings.sam_model)
         if now == before:
             return

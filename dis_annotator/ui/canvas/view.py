@@ -45,6 +45,7 @@ from dis_annotator.ui.canvas.tools import (
     Tool,
     preview_bounds,
 )
+from dis_annotator.ui.canvas.uncertainty_view import UncertaintyView
 
 TILE = 1024
 MIN_SCALE, MAX_SCALE = 1 / 64, 64.0
@@ -134,6 +135,7 @@ class CanvasView(QWidget):
         self._spin = QTimer(self)
         self._spin.setInterval(90)
         self._spin.timeout.connect(self._spin_step)
+        self.uncertainty = UncertaintyView()
         # the brush previews in the selected object's colour; the eraser never does
         self.stroke_color: tuple[int, int, int] = (80, 200, 255)
         self.scale = 1.0
@@ -156,6 +158,7 @@ class CanvasView(QWidget):
         self.edit_outlines.clear()
         self.busy.clear()
         self._spin.stop()
+        self.uncertainty.set(None)
         self.points = []
         self.tool.cancel()
         self.fit()
@@ -359,9 +362,11 @@ class CanvasView(QWidget):
             painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, False)
             self.overlay.paint(painter, (ix0, iy0, ix1, iy1))
             self.edit_outlines.paint(painter, Rect(ix0, iy0, ix1, iy1))
+            self.uncertainty.paint_band(painter)
             painter.restore()
         self._paint_points(painter)
         self.busy.paint(painter, self.to_screen, self.rect())
+        self.uncertainty.paint_marker(painter, self.to_screen)
         self._paint_preview(painter)
 
     def _paint_tiles(self, painter: QPainter, ix0: int, iy0: int, ix1: int, iy1: int) -> None:

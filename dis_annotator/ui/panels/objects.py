@@ -7,12 +7,14 @@ import dataclasses
 from dataclasses import dataclass
 
 from PySide6.QtCore import QPoint, QSignalBlocker, Qt, Signal
-from PySide6.QtGui import QAction, QColor, QIcon, QPainter, QPixmap
+from PySide6.QtGui import QAction, QColor, QIcon, QPainter, QPalette, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QListWidget,
     QListWidgetItem,
     QMenu,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
     QVBoxLayout,
     QWidget,
 )
@@ -20,6 +22,23 @@ from PySide6.QtWidgets import (
 ID_ROLE = Qt.ItemDataRole.UserRole + 1
 PROBLEM_ROLE = Qt.ItemDataRole.UserRole + 2
 WARNING = QColor(240, 163, 109)
+EFFORT_ROLE = Qt.ItemDataRole.UserRole + 3  # "≈ 12" shown right-aligned (EffortDelegate)
+
+
+class EffortDelegate(QStyledItemDelegate):
+    """The row as usual plus the object's effort, right-aligned and dimmed; the label
+    stays the editable text, so renaming is untouched."""
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index) -> None:  # noqa: ANN001
+        super().paint(painter, option, index)
+        text = index.data(EFFORT_ROLE)
+        if not text:
+            return
+        painter.save()
+        painter.setPen(option.palette.color(QPalette.ColorRole.PlaceholderText))
+        painter.drawText(option.rect.adjusted(0, 0, -6, 0),
+                         int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter), text)
+        painter.restore()
 
 
 @dataclass(frozen=True)
@@ -33,6 +52,7 @@ class ObjectRow:
     edited: bool = False  # has manual edit layers (brush / eraser strokes)
     problem: str = ""  # why the last model run gave (almost) nothing; "" = fine
     busy: bool = False  # a request for it is running
+    effort: float | None = None  # estimated corrections left at the last model run (issue 15)
 
 
 def swatch(color: tuple[int, int, int], size: int = 14) -> QIcon:
@@ -75,6 +95,7 @@ class ObjectsPanel(QWidget):
         super().__init__(parent)
         self.list = QListWidget(self)
         self.list.setObjectName("objectsList")
+        self.list.setItemDelegate(EffortDelegate(self.list))
         self.list.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.list.setEditTriggers(
             QAbstractItemView.EditTrigger.DoubleClicked | QAbstractItemView.EditTrigger.EditKeyPressed
@@ -129,6 +150,10 @@ class ObjectsPanel(QWidget):
                        f"or paint it with the brush.\n{tip}")
             elif r.busy:
                 tip = f"Segmenting…\n{tip}"
+            if r.effort is not None:
+                item.setData(EFFORT_ROLE, f"≈ {r.effort:.0f}")
+                tip += (f"\nestimated corrections left: {r.effort:.1f} (clicks and outline points, "
+                        "at the last model run; U shows where)")
             item.setToolTip(tip + "\nDouble-click to rename; tick to show or hide")
             self.list.addItem(item)
             if r.id == selected:
