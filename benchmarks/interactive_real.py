@@ -9,6 +9,9 @@ of issue 17 use. Record ``uptime`` beside the latency columns: they are wall tim
 
     python benchmarks/interactive_real.py                      # everything (long on 2 cores)
     python benchmarks/interactive_real.py --limit 10 --starts box --stop-iou 0.9 --workers 2
+    # the baseline is deterministic and slow: compute it once, re-use it in every later run
+    python benchmarks/interactive_real.py --baseline-cache ../notes/baseline_cache --baseline-only
+    python benchmarks/interactive_real.py --baseline-cache ../notes/baseline_cache --split odd
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ sys.path.insert(0, str(REPO))
 from dis_annotator.cli.eval_noc import (  # noqa: E402
     BASELINE,
     PIPELINE,
+    SPLITS,
     PipelineSpec,
     build,
     group,
@@ -48,6 +52,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--engine", default="classical")
     ap.add_argument("--refiner", default="auto")
     ap.add_argument("--no-baseline", action="store_true")
+    ap.add_argument("--baseline-only", action="store_true", help="only the baseline (e.g. to fill its cache)")
+    ap.add_argument("--baseline-cache", type=Path, default=None, metavar="DIR",
+                    help="read/store the baseline's trajectories here (docs/adr/0107)")
+    ap.add_argument("--split", choices=SPLITS, default="all",
+                    help="odd / even: every other object of each set in stem order (held-out halves)")
     ap.add_argument("--csv", type=Path, default=None, help="per-click trajectories")
     args = ap.parse_args(argv)
 
@@ -58,11 +67,15 @@ def main(argv: list[str] | None = None) -> int:
         print(f"not found under {args.data_root}: {', '.join(sorted(missing))}", file=sys.stderr)
         return 2
     spec = PipelineSpec(PIPELINE, args.engine, args.refiner)
-    print(f"{PIPELINE}: {build(spec).summary()}")
-    print(f"{BASELINE}: plain cv2.grabCut, full resolution, 5 iterations, clicks as 5-px hard seeds")
-    specs = [spec] + ([] if args.no_baseline else [PipelineSpec(BASELINE)])
+    specs = [] if args.baseline_only else [spec]
+    if specs:
+        print(f"{PIPELINE}: {build(spec).summary()}")
+    if not args.no_baseline:
+        print(f"{BASELINE}: plain cv2.grabCut, full resolution, 5 iterations, clicks as 5-px hard seeds")
+        specs.append(PipelineSpec(BASELINE))
     starts = [s for s in args.starts.split(",") if s]
-    tasks = make_tasks(sets, specs, starts, args.max_clicks, args.stop_iou, args.limit)
+    tasks = make_tasks(sets, specs, starts, args.max_clicks, args.stop_iou, args.limit,
+                       args.baseline_cache, args.split)
     t0 = time.perf_counter()
     trajectories = run_tasks(tasks, args.workers)
     wall = time.perf_counter() - t0

@@ -65,6 +65,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                      help="start from the benchmark box, or from a first click at the object's interior")
     noc.add_argument("--baseline", action="store_true",
                      help="also run plain OpenCV GrabCut with the same protocol, side by side")
+    noc.add_argument("--baseline-cache", type=Path, default=None, metavar="DIR",
+                     help="read/store the baseline's trajectories here (they are deterministic "
+                     "and slow; keyed by protocol version, set, object, start, cap)")
     noc.add_argument("--stop-iou", type=float, default=None, metavar="IOU",
                      help="stop an object once it reaches this IoU (faster; NoC up to it unchanged)")
     noc.add_argument("--suggest", action="store_true",

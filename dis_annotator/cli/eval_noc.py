@@ -16,6 +16,7 @@ from typing import Any
 
 BASELINE = "opencv-grabcut"
 PIPELINE = "dis-annotator"
+SPLITS = ("all", "odd", "even")
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,7 @@ class Task:
     start: str
     max_clicks: int
     stop_iou: float | None
+    baseline_cache: Path | None = None  # the baseline's trajectories are read/stored here
 
 
 _PIPELINES: dict[PipelineSpec, Any] = {}
@@ -88,6 +90,20 @@ def run_task(task: Task) -> Any:
     from dis_annotator.metrics.grabcut_baseline import PlainGrabCut
     from dis_annotator.metrics.noc import Trajectory, run_protocol
 
+    cache = key = None
+    if task.baseline_cache is not None and task.spec.kind == BASELINE:
+        from dis_annotator.metrics.grabcut_baseline import version
+        from dis_annotator.metrics.trajectory_cache import TrajectoryCache, fingerprint
+
+        cache = TrajectoryCache(task.baseline_cache, version())
+        try:
+            key = (task.set_name, task.stem, task.start, task.max_clicks, task.stop_iou,
+                   fingerprint(task.image, task.mask))
+        except OSError as exc:
+            return Trajectory(task.stem, task.start, error=str(exc))
+        hit = cache.load(*key)
+        if hit is not None:
+            return hit
     try:
         rgb = load_image(task.image)
         mask = read_gray(task.mask)
@@ -96,9 +112,12 @@ def run_task(task: Task) -> Any:
                              f"{rgb.shape[1]}x{rgb.shape[0]}")
         pipeline = build(task.spec)
         segment = PlainGrabCut(rgb) if pipeline is None else PipelineSegmenter(pipeline, rgb, task.stem)
-        return run_protocol(segment, mask, task.start, task.max_clicks, task.stop_iou, task.stem)
+        traj = run_protocol(segment, mask, task.start, task.max_clicks, task.stop_iou, task.stem)
     except (OSError, ValueError) as exc:
         return Trajectory(task.stem, task.start, error=str(exc))
+    if cache is not None and key is not None:
+        cache.store(*key, traj)
+    return traj
 
 
 def _init_worker() -> None:
@@ -121,9 +140,14 @@ def run_tasks(tasks: Sequence[Task], workers: int = 1) -> list[Any]:
 
 def make_tasks(
     sets: Sequence[Any], specs: Sequence[PipelineSpec], starts: Sequence[str], max_clicks: int,
-    stop_iou: float | None, limit: int | None,
+    stop_iou: float | None, limit: int | None, baseline_cache: Path | None = None,
+    split: str = "all",
 ) -> list[Task]:
-    """Every (set, start, object, pipeline); pipelines interleave so they share the load."""
+    """Every (set, start, object, pipeline); pipelines interleave so they share the load.
+    ``split``: "all", or "odd" / "even" = the 1st, 3rd, … / 2nd, 4th, … object of each set
+    in stem order (tune on one half, confirm on the other)."""
+    if split not in SPLITS:
+        raise ValueError(f"split must be one of {SPLITS}, got {split!r}")
     from dis_annotator.io import IMAGE_SUFFIXES
     from dis_annotator.metrics.layout import files_by_stem
 
@@ -131,11 +155,15 @@ def make_tasks(
     for s in sets:
         images = files_by_stem(s.images, tuple(IMAGE_SUFFIXES))
         masks = files_by_stem(s.masks, (".png",))
-        stems = sorted(k for k in masks if k in images)[:limit]
+        chosen = [k for k in sorted(masks) if k in images]
+        if split != "all":
+            chosen = chosen[(0 if split == "odd" else 1)::2]
+        chosen = chosen[:limit]
         for start in starts:
-            for stem in stems:
+            for stem in chosen:
                 for spec in specs:
-                    tasks.append(Task(s.name, stem, images[stem], masks[stem], spec, start, max_clicks, stop_iou))
+                    tasks.append(Task(s.name, stem, images[stem], masks[stem], spec, start, max_clicks,
+                                      stop_iou, baseline_cache))
     return tasks
 
 
@@ -175,6 +203,10 @@ def report(groups: dict[tuple[str, str, str], list[Any]], cap: int) -> tuple[str
             if summ.failures:
                 lines.append(f"  {kind}: ends below 0.3 although the baseline box reached 0.5: "
                              + ", ".join(summ.failures))
+        cached = [t for t in groups.get((set_name, start, BASELINE), []) if t.cached]
+        if cached:
+            lines.append(f"  {BASELINE}: {len(cached)} trajectories from the baseline cache "
+                         "(their ms were measured when they were computed)")
         errors = [t for kind in (PIPELINE, BASELINE) for t in groups.get((set_name, start, kind), []) if t.error]
         for t in errors:
             lines.append(f"  error: {t.name}: {t.error}")
@@ -226,7 +258,8 @@ def run_noc(args: Any) -> int:
     if args.baseline:
         print(f"{BASELINE}: plain cv2.grabCut, full resolution, 5 iterations, clicks as 5-px hard seeds")
     starts = ["box", "click"] if args.start == "both" else [args.start]
-    tasks = make_tasks(sets, specs, starts, cap, args.stop_iou, args.limit)
+    cache_dir = getattr(args, "baseline_cache", None)
+    tasks = make_tasks(sets, specs, starts, cap, args.stop_iou, args.limit, cache_dir)
     trajectories = run_tasks(tasks, args.workers)
     text, _ = report(group(tasks, trajectories), cap)
     print(f"protocol: click cap {cap}" + (f", stop at IoU {args.stop_iou}" if args.stop_iou else "")

@@ -20,6 +20,11 @@ SEED_RADIUS = 5
 ITERATIONS = 5
 
 
+def version(iterations: int = ITERATIONS) -> str:
+    """What a cached trajectory of this baseline depends on (docs/adr/0107)."""
+    return f"opencv-grabcut-{cv2.__version__}-it{iterations}-r{SEED_RADIUS}"
+
+
 def plain_grabcut(
     rgb: np.ndarray, box: BoxTuple | None, clicks: Sequence[Click], iterations: int = ITERATIONS
 ) -> np.ndarray:

@@ -26,6 +26,9 @@ import numpy as np
 BOX_PAD = 0.03
 IGNORE_VALUE = 128
 MIN_REGION = 1  # a region of one pixel is still an error a click can fix
+# Bump when the box, the click rule, the IoU or the stopping rule changes: cached
+# trajectories (metrics/trajectory_cache.py) of an older protocol are then not re-used.
+PROTOCOL_VERSION = 1
 
 
 class Click(NamedTuple):
@@ -147,6 +150,7 @@ class Trajectory:
     start: str
     steps: list[Step] = field(default_factory=list)
     error: str | None = None
+    cached: bool = False  # read from a trajectory cache: its ms were measured back then
 
     def iou_at(self, k: int) -> float:
         """IoU after ``k`` clicks; a run that stopped early keeps its last IoU."""
