@@ -88,3 +88,17 @@ def test_request_carries_the_object_id_and_its_document_makes_the_slot():
     assert plain.object_id == "abc" and plain.slot == "abc"
     in_doc = Request(image, Prompt(box=Box(0, 0, 2, 2)), "abc", document="/p/x.png")
     assert in_doc.object_id == "abc" and in_doc.slot == "/p/x.png#abc"
+
+
+def test_a_click_shows_its_mask_before_the_uncertainty_estimate(blob):
+    image, _, box = blob
+    p = build_pipeline("classical")
+    assert p.uncertainty and p.corrector is not None
+    first = p.run(Request(image, Prompt(box=box)))
+    partials = []
+    click = Request(image, Prompt(box=box, points=(Point(560, 200, False),)), previous=first.output)
+    result = p.run(click, on_partial=partials.append)
+    assert p.corrects(click)
+    assert len(partials) == 1 and partials[0].partial and partials[0].uncertainty is None
+    assert np.array_equal(partials[0].mask, result.mask)
+    assert result.uncertainty is not None and not result.partial
