@@ -9,7 +9,7 @@ metrics (docs/adr/0012, 0100).
 from __future__ import annotations
 
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -126,16 +126,21 @@ def _init_worker() -> None:
     cv2.setNumThreads(1)  # one process per core; OpenCV's own threads would fight them
 
 
-def run_tasks(tasks: Sequence[Task], workers: int = 1) -> list[Any]:
-    """Trajectories in task order, computed in ``workers`` processes (fork) or in-process."""
+def map_tasks(fn: Callable[[Any], Any], tasks: Sequence[Any], workers: int = 1) -> list[Any]:
+    """``fn`` over ``tasks`` in task order, in ``workers`` processes (fork) or in-process."""
     if workers <= 1 or len(tasks) <= 1:
-        return [run_task(t) for t in tasks]
+        return [fn(t) for t in tasks]
     import multiprocessing as mp
     from concurrent.futures import ProcessPoolExecutor
 
     ctx = mp.get_context("fork")
     with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_worker) as pool:
-        return list(pool.map(run_task, tasks, chunksize=1))
+        return list(pool.map(fn, tasks, chunksize=1))
+
+
+def run_tasks(tasks: Sequence[Task], workers: int = 1) -> list[Any]:
+    """Trajectories in task order."""
+    return map_tasks(run_task, tasks, workers)
 
 
 def make_tasks(

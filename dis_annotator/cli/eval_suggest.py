@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from dis_annotator.cli.eval_noc import PIPELINE, PipelineSegmenter, PipelineSpec, build
+from dis_annotator.cli.eval_noc import PIPELINE, PipelineSegmenter, PipelineSpec, build, map_tasks
 
 TARGETS = (
     ("wrong_in_band", ">=", 0.60, "wrong pixels in the band"),
@@ -62,16 +62,7 @@ def run_task(task: SuggestTask) -> Any:
 
 
 def run_tasks(tasks: Sequence[SuggestTask], workers: int = 1) -> list[Any]:
-    if workers <= 1 or len(tasks) <= 1:
-        return [run_task(t) for t in tasks]
-    import multiprocessing as mp
-    from concurrent.futures import ProcessPoolExecutor
-
-    from dis_annotator.cli.eval_noc import _init_worker
-
-    ctx = mp.get_context("fork")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_worker) as pool:
-        return list(pool.map(run_task, tasks, chunksize=1))
+    return map_tasks(run_task, tasks, workers)
 
 
 def make_tasks(sets: Sequence[Any], spec: PipelineSpec, clicks: int, limit: int | None = None,
