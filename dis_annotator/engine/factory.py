@@ -34,7 +34,7 @@ RefinerChoice = Literal["auto", "classical", "is5net", "none"]
 CorrectorChoice = Literal["auto", "classical", "pisam"]
 
 HOW_TO_GET = {
-    "sam": "dis-annotator models download sam_vit_b (or: models import PATH)",
+    "sam": "dis-annotator models download mobile_sam (41 MB, for a CPU) or sam_vit_b (or: models import PATH)",
     "is5net": "dis-annotator models download dis_sam (or train one: dis-annotator train refiner)",
     "pisam": "train one: dis-annotator train pisam --stage 1, then --stage 2",
 }
