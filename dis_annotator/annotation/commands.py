@@ -330,6 +330,10 @@ class _MaskEdit(Command):
             for p in reversed(list(self.patches)):
                 p.apply_old(mask)
 
+    def undo(self, doc: Document) -> None:
+        self._rewind(doc)
+        self._notify_mask(doc)
+
     def _absorb(self, other: _MaskEdit) -> None:
         self.patches.extend(other.patches)
         self.layer_patches.extend(other.layer_patches)
@@ -521,9 +525,6 @@ class PaintMask(_MaskEdit):
             self._replay(doc)
         self._notify_mask(doc)
 
-    def undo(self, doc: Document) -> None:
-        self._rewind(doc)
-        self._notify_mask(doc)
 
     def merge_with(self, other: Command) -> bool:
         if not self._mergeable(other):
@@ -564,6 +565,3 @@ class ClearEdits(_MaskEdit):
             self._replay(doc)
         self._notify_mask(doc)
 
-    def undo(self, doc: Document) -> None:
-        self._rewind(doc)
-        self._notify_mask(doc)

@@ -64,14 +64,31 @@ class PackedBits:
         return len(self.data) + _OVERHEAD
 
 
-class MaskPatch:
-    """Old and new pixels of the rectangle that one edit changed in an H×W mask.
+class _OldNewPatch:
+    """``rect`` with its ``old`` and ``new`` packed contents (bits or codes).
 
     ``old``/``new`` are swapped for compressed copies by :meth:`compact` (one attribute
     assignment each, so a concurrent ``apply_*`` sees either valid version).
     """
 
     __slots__ = ("rect", "old", "new")
+
+    def compact(self) -> int:
+        """Compress raw bits; returns the bytes saved."""
+        before = self.nbytes
+        self.old = self.old.compressed()
+        self.new = self.new.compressed()
+        return before - self.nbytes
+
+    @property
+    def nbytes(self) -> int:
+        return self.old.nbytes + self.new.nbytes + _OVERHEAD
+
+
+class MaskPatch(_OldNewPatch):
+    """Old and new pixels of the rectangle that one edit changed in an H×W mask."""
+
+    __slots__ = ()
 
     def __init__(self, rect: Rect, old: PackedBits, new: PackedBits) -> None:
         self.rect = rect
@@ -111,17 +128,6 @@ class MaskPatch:
 
     def apply_old(self, mask: np.ndarray) -> None:
         mask[self.rect.slices] = self.old.unpack()
-
-    def compact(self) -> int:
-        """Compress raw bits; returns the bytes saved."""
-        before = self.nbytes
-        self.old = self.old.compressed()
-        self.new = self.new.compressed()
-        return before - self.nbytes
-
-    @property
-    def nbytes(self) -> int:
-        return self.old.nbytes + self.new.nbytes + _OVERHEAD
 
     def __repr__(self) -> str:
         return f"MaskPatch({self.rect}, {self.nbytes} B)"
@@ -199,12 +205,12 @@ class PackedCodes:
         return self.bits.nbytes
 
 
-class CodePatch:
+class CodePatch(_OldNewPatch):
     """Old and new codes of the rectangle that one edit changed in an object's edit
     layers (:class:`~dis_annotator.annotation.layers.EditLayers`); like :class:`MaskPatch`,
     absolute on both sides, so applying either is idempotent."""
 
-    __slots__ = ("rect", "old", "new")
+    __slots__ = ()
 
     def __init__(self, rect: Rect, old: PackedCodes, new: PackedCodes) -> None:
         self.rect = rect
@@ -226,16 +232,6 @@ class CodePatch:
             PackedCodes.pack(old[inner], nbits, compress),
             PackedCodes.pack(new[inner], nbits, compress),
         )
-
-    def compact(self) -> int:
-        before = self.nbytes
-        self.old = self.old.compressed()
-        self.new = self.new.compressed()
-        return before - self.nbytes
-
-    @property
-    def nbytes(self) -> int:
-        return self.old.nbytes + self.new.nbytes + _OVERHEAD
 
     def __repr__(self) -> str:
         return f"CodePatch({self.rect}, {self.nbytes} B)"

@@ -126,6 +126,19 @@ def _init_worker() -> None:
     cv2.setNumThreads(1)  # one process per core; OpenCV's own threads would fight them
 
 
+def build_or_report(spec: PipelineSpec) -> Any:
+    """``build(spec)`` with its summary printed; None (said in one line) when its weights fail."""
+    from dis_annotator.engine.errors import WeightsError
+
+    try:
+        pipeline = build(spec)
+    except WeightsError as exc:
+        print(f"dis-annotator eval: {exc}", file=sys.stderr)
+        return None
+    print(f"{PIPELINE}: {pipeline.summary()}")
+    return pipeline
+
+
 def map_tasks(fn: Callable[[Any], Any], tasks: Sequence[Any], workers: int = 1) -> list[Any]:
     """``fn`` over ``tasks`` in task order, in ``workers`` processes (fork) or in-process."""
     if workers <= 1 or len(tasks) <= 1:
@@ -239,7 +252,6 @@ def _usage(message: str) -> int:
 
 def run_noc(args: Any) -> int:
     """The ``eval --clicks K --data DIR`` entry for the images/ + masks/ layout."""
-    from dis_annotator.engine.errors import WeightsError
     from dis_annotator.metrics.noc import find_benchmark_sets
     from dis_annotator.metrics.noc_report import TRAJECTORY_FIELDS, trajectory_rows
     from dis_annotator.metrics.report import write_csv
@@ -253,12 +265,9 @@ def run_noc(args: Any) -> int:
         return _usage("--clicks wants the click cap (20 as published)")
     sets = find_benchmark_sets(args.data)
     spec = PipelineSpec(PIPELINE, args.engine, args.refiner, args.corrector, args.device)
-    try:
-        pipeline = build(spec)
-    except WeightsError as exc:
-        print(f"dis-annotator eval: {exc}", file=sys.stderr)
+    pipeline = build_or_report(spec)
+    if pipeline is None:
         return 1
-    print(f"{PIPELINE}: {pipeline.summary()}")
     specs = [spec] + ([PipelineSpec(BASELINE)] if args.baseline else [])
     if args.baseline:
         print(f"{BASELINE}: plain cv2.grabCut, full resolution, 5 iterations, clicks as 5-px hard seeds")

@@ -14,7 +14,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from dis_annotator.cli.eval_noc import PIPELINE, PipelineSegmenter, PipelineSpec, build, map_tasks
+from dis_annotator.cli.eval_noc import (
+    PIPELINE,
+    PipelineSegmenter,
+    PipelineSpec,
+    build,
+    build_or_report,
+    map_tasks,
+)
 
 TARGETS = (
     ("wrong_in_band", ">=", 0.60, "wrong pixels in the band"),
@@ -109,7 +116,6 @@ def table(tasks: Sequence[SuggestTask], records: Sequence[Any], clicks: int) -> 
 
 def run_suggest_cli(args: Any) -> int:
     """The ``eval --suggest --data DIR`` entry."""
-    from dis_annotator.engine.errors import WeightsError
     from dis_annotator.metrics.noc import find_benchmark_sets
 
     clicks = 5
@@ -127,12 +133,8 @@ def run_suggest_cli(args: Any) -> int:
         print(f"dis-annotator eval: {args.data} has no images/ + masks/ benchmark", file=sys.stderr)
         return 2
     spec = PipelineSpec(PIPELINE, args.engine, args.refiner, args.corrector, args.device)
-    try:
-        pipeline = build(spec)
-    except WeightsError as exc:
-        print(f"dis-annotator eval: {exc}", file=sys.stderr)
+    if build_or_report(spec) is None:
         return 1
-    print(f"{PIPELINE}: {pipeline.summary()}")
     tasks = make_tasks(sets, spec, clicks, args.limit)
     records = run_tasks(tasks, args.workers)
     print(f"after the box; band = uncertainty >= 0.5; wrong_in_band pools the wrong pixels of all "
