@@ -133,3 +133,16 @@ def test_apply_keeps_a_satisfied_output_untouched_and_fixes_soft_map():
     assert same is out and same.mask is mask
     fixed = apply_click_constraints(img, out, Prompt(points=(Point(50, 40, True),)))
     assert fixed.mask[40, 50] and fixed.prob[40, 50] == 1.0
+
+
+def test_repair_never_reaches_past_the_middle_to_a_click_of_the_other_label():
+    # One flat colour: the repair of the foreground click would be a wide disc; a
+    # background click 20 px away says the detail is finer than that.
+    img = np.full((200, 200, 3), (120, 120, 120), np.uint8)
+    points = [Point(100, 100, False), Point(120, 100, True)]
+    fixed, n = enforce_clicks(img, np.zeros((200, 200), bool), points)
+    assert n == 1
+    cols = np.flatnonzero(fixed.any(axis=0))
+    assert fixed[100, 120] and not fixed[100, 100]
+    assert cols.min() >= 110  # nothing nearer the background click than its own
+    assert fixed.sum() >= 100

@@ -119,3 +119,50 @@ def test_classical_pipeline_uses_the_local_corrector_without_refining_after(scen
     )
     assert [r.stage for r in second.reports] == ["correct"]
     assert not second.mask[int(p.y), int(p.x)]
+
+
+def _bar_scene() -> tuple[np.ndarray, np.ndarray]:
+    """A red object (a disc) joined to a long red bar that runs far to the right; the
+    user's box holds the disc only. Grey, lightly noisy background."""
+    rng = np.random.default_rng(5)
+    img = np.clip(rng.normal(128, 4, (300, 500, 3)), 0, 255).astype(np.uint8)
+    red = np.zeros((300, 500), np.uint8)
+    cv2.circle(red, (100, 150), 60, 1, -1)
+    red[140:160, 100:490] = 1
+    img[red.astype(bool)] = (200, 40, 40)
+    return img, red.astype(bool)
+
+
+def test_a_foreground_click_inside_the_box_adds_nothing_outside_it():
+    img, red = _bar_scene()
+    box = Box(30, 80, 175, 220)
+    core = np.zeros(red.shape, np.uint8)
+    cv2.circle(core, (100, 150), 20, 1, -1)
+    previous = core.astype(bool)  # the disc's core only: a wide ring missed
+    click = Point(100.5, 190.5, True)  # in the missed ring, inside the box
+    out = LocalCorrector().correct(ImageData(img), Prompt(box=box, points=(click,)), MaskOutput(previous))
+    assert out.mask[190, 100]
+    assert not out.mask[:, 175:].any()  # the bar beyond the box is not the object
+    # The same click without a box may follow the bar (nothing says where the object ends).
+    free = LocalCorrector().correct(ImageData(img), Prompt(points=(click,)), MaskOutput(previous))
+    assert free.mask[:, 175:].any()
+
+
+def test_a_foreground_click_outside_the_box_may_add_outside_it():
+    img, red = _bar_scene()
+    box = Box(30, 80, 175, 220)
+    previous = red.copy()
+    previous[:, 175:] = False
+    click = Point(300.5, 150.5, True)  # the user says the bar belongs to the object
+    out = LocalCorrector().correct(ImageData(img), Prompt(box=box, points=(click,)), MaskOutput(previous))
+    assert out.mask[150, 300] and out.mask[150, 176:300].mean() > 0.9
+
+
+def test_a_click_never_undoes_a_nearby_click_of_the_other_label():
+    img, red = _bar_scene()
+    previous = red.copy()
+    keep = Point(100.5, 150.5, True)  # the user said: this is the object
+    drop = Point(104.5, 150.5, False)  # ...and, 4 px away, this is not
+    out = LocalCorrector().correct(ImageData(img), Prompt(points=(keep, drop)), MaskOutput(previous))
+    assert not out.mask[150, 104]
+    assert out.mask[150, 100]

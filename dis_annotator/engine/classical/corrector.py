@@ -39,6 +39,7 @@ import numpy as np
 from scipy.ndimage import binary_fill_holes
 
 from dis_annotator.engine.classical.colour_model import ColourModel
+from dis_annotator.engine.constraints import nearer_to_others
 from dis_annotator.engine.types import ImageData, MaskOutput, Point, Prompt, StageReport
 
 _DISC5 = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (5, 5))
@@ -112,6 +113,39 @@ def _full_resolution(
     return out & allowed
 
 
+def _box_limit(box: Any, p: Point, shape: tuple[int, ...]) -> tuple[int, int, int, int] | None:
+    """Where a foreground click may add: inside the user's box, which says the object
+    lies within it (a branch running out of the box is not the bird). None when there is
+    no box, for background clicks (removing is never a leak), and for a click outside the
+    box: the user's click outranks the box they drew."""
+    if box is None or not p.positive:
+        return None
+    h, w = shape[:2]
+    x0, y0, x1, y1 = box.int_bounds()
+    x0, y0, x1, y1 = max(0, x0), max(0, y0), min(w, x1), min(h, y1)
+    if not (x0 <= int(p.x) < x1 and y0 <= int(p.y) < y1):
+        return None
+    return x0, y0, x1, y1
+
+
+def _within(keep: np.ndarray, window: tuple[int, int, int, int], limit: tuple[int, int, int, int],
+            click: tuple[int, int]) -> np.ndarray:
+    """``keep`` (over ``window``) cut to ``limit`` and to its part connected to ``click``
+    (window coordinates)."""
+    wx0, wy0, wx1, wy1 = window
+    lx0, ly0, lx1, ly1 = limit
+    inside = np.zeros(keep.shape, bool)
+    inside[max(0, ly0 - wy0):max(0, ly1 - wy0), max(0, lx0 - wx0):max(0, lx1 - wx0)] = True
+    if inside.all():
+        return keep
+    cut = keep & inside
+    n, lab = cv2.connectedComponents(cut.astype(np.uint8), connectivity=8)
+    cx, cy = click
+    if n > 2 and lab[cy, cx]:
+        cut = lab == lab[cy, cx]
+    return cut
+
+
 class LocalCorrector:
     """CorrectStage for the classical engine: local, one-sided GrabCut per click."""
 
@@ -133,6 +167,7 @@ class LocalCorrector:
         max_work_pixels: int = 40_000,
         click_seed_px: int = 2,
         cache_images: int = 4,
+        max_thickness: float = 3.0,
     ) -> None:
         """``guard`` says where the seeds and the probable-click-side zone may reach:
         ``"both"`` (default) keeps the ``d``-sized discs inside the click's coherent colour
@@ -152,6 +187,7 @@ class LocalCorrector:
         self.iterations = iterations
         self.max_work_pixels = max_work_pixels
         self.click_seed_px = click_seed_px
+        self.max_thickness = max_thickness
         self._lab_cache: OrderedDict[str, tuple[np.ndarray, float]] = OrderedDict()
         self._cache_images = cache_images
 
@@ -170,7 +206,7 @@ class LocalCorrector:
             x, y = int(p.x), int(p.y)
             if bool(mask[y, x]) == p.positive:
                 continue
-            windows.append(self._fix(image, mask, p, prompt.points))
+            windows.append(self._fix(image, mask, p, prompt.points, _box_limit(prompt.box, p, mask.shape)))
         return MaskOutput(
             mask=mask,
             state=dict(previous.state),
@@ -261,7 +297,8 @@ class LocalCorrector:
         return float(dt[cy + 1, cx + 1]) / s
 
     def _fix(
-        self, image: ImageData, mask: np.ndarray, p: Point, clicks: tuple[Point, ...]
+        self, image: ImageData, mask: np.ndarray, p: Point, clicks: tuple[Point, ...],
+        limit: tuple[int, int, int, int] | None = None,
     ) -> tuple[int, int, int, int]:
         box, d, e = self.geometry(image, mask, p)
         keep = self._propose(image, mask, p, clicks, box, d, e)
@@ -271,6 +308,10 @@ class LocalCorrector:
             box = self._square(p, e, mask.shape)
             keep = self._propose(image, mask, p, clicks, box, e, e)
         x0, y0, x1, y1 = box
+        if limit is not None:
+            keep = _within(keep, box, limit, (int(p.x) - x0, int(p.y) - y0))
+        keep = self._spare_other_clicks(keep, box, p, clicks)
+        keep = self._no_thicker_than_the_error(keep, box, p, d)
         mcrop = mask[y0:y1, x0:x1]
         if p.positive:
             mcrop |= keep
@@ -278,6 +319,37 @@ class LocalCorrector:
             mcrop &= ~keep
         mask[int(p.y), int(p.x)] = p.positive
         return box
+
+    def _no_thicker_than_the_error(self, keep: np.ndarray, box: tuple[int, int, int, int], p: Point,
+                                   d: float) -> np.ndarray:
+        """``keep`` cut to a disc around the click when it is far thicker than the error.
+
+        ``d`` (the click's distance to the side it asks for) bounds the error's half-width
+        at the click: a click in a 2-px gap between legs names a thin error, and a change
+        whose inscribed radius is ``max_thickness`` times larger fills the space around
+        it (the belly between a camel's legs) instead of fixing it."""
+        if self.max_thickness <= 0 or not keep.any():
+            return keep
+        limit = self.max_thickness * max(d, 1.0)
+        dt = cv2.distanceTransform(np.pad(keep, 1).astype(np.uint8), cv2.DIST_L2, 3)
+        if float(dt.max()) <= limit:
+            return keep
+        disc = np.zeros(keep.shape, np.uint8)
+        cv2.circle(disc, (int(p.x) - box[0], int(p.y) - box[1]), int(math.ceil(limit)), 1, -1)
+        return keep & disc.astype(bool)
+
+    def _spare_other_clicks(self, keep: np.ndarray, box: tuple[int, int, int, int], p: Point,
+                            clicks: tuple[Point, ...]) -> np.ndarray:
+        """``keep`` without the pixels nearer to a click of the other label than to ``p``
+        (the user said what those are: a neighbouring click must not undo it, nor take
+        the surround the other click stands for), cut to its part connected to ``p``."""
+        others = nearer_to_others(box, p, clicks)
+        if others is None or not (others & keep).any():
+            return keep
+        cut = keep & ~others
+        n, lab = cv2.connectedComponents(cut.astype(np.uint8), connectivity=8)
+        cx, cy = int(p.x) - box[0], int(p.y) - box[1]
+        return (lab == lab[cy, cx]) if n > 1 and lab[cy, cx] else cut
 
     def _propose(
         self,
