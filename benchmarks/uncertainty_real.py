@@ -55,6 +55,12 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{len(tasks)} objects ({args.parity}), {args.clicks} clicks, {args.workers} workers, "
           f"{time.perf_counter() - t0:.0f} s; load average {os.getloadavg()[0]:.2f}")
     print(table(tasks, records, args.clicks))
+    if args.parity == "all":  # the development and the confirmation half, from the same run
+        for half in ("odd", "even"):
+            keep = {(t.set_name, t.stem) for t in make_tasks(sets, spec, args.clicks, args.limit, half)}
+            pairs = [(t, r) for t, r in zip(tasks, records, strict=True) if (t.set_name, t.stem) in keep]
+            print(f"\n{half} half:")
+            print(table([t for t, _ in pairs], [r for _, r in pairs], args.clicks))
     return 0
 
 

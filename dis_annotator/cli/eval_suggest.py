@@ -41,14 +41,15 @@ class SuggestTask:
     clicks: int
 
 
-def analyse(output: Any) -> tuple[Any, Any, float]:
-    """The protocol's view of a pipeline output: (full-size map, suggested (x, y), effort)."""
+def analyse(output: Any) -> tuple[Any, Any, float, float]:
+    """The protocol's view of a pipeline output: (full-size map, suggested (x, y), effort,
+    expected 1 − IoU)."""
     import numpy as np
 
     u = output.uncertainty
     if u is None:
-        return np.zeros(output.mask.shape, np.float32), None, 0.0
-    return u.full(), u.suggested_click, u.effort
+        return np.zeros(output.mask.shape, np.float32), None, 0.0, 0.0
+    return u.full(), u.suggested_click, u.effort, u.expected_loss
 
 
 def run_task(task: SuggestTask) -> Any:
@@ -110,6 +111,9 @@ def table(tasks: Sequence[SuggestTask], records: Sequence[Any], clicks: int) -> 
         value = everything.get(key, float("nan"))
         ok = value >= goal if op == ">=" else value <= goal
         lines.append(f"  {words}: {value:.3f} (target {op} {goal:.2f}) {'met' if ok else 'NOT met'}")
+    loss = everything.get("spearman_loss", float("nan"))
+    if loss == loss:  # not NaN: the estimator gives an expected 1 - IoU beside the effort
+        lines.append(f"  Spearman(expected_loss, 1 - IoU): {loss:.3f} (size-free companion of effort)")
     errors = [f"  error: {r.name}: {r.error}" for r in records if r.error]
     return "\n".join(lines + errors)
 
@@ -146,7 +150,7 @@ def run_suggest_cli(args: Any) -> int:
 
         rows = [{"set": t.set_name, "name": r.name, "box_iou": r.box_iou, "effort": r.effort,
                  "wrong_px": r.wrong_px, "wrong_in_band_px": r.wrong_in_band_px,
-                 "band_share": r.band_share,
+                 "band_share": r.band_share, "expected_loss": r.expected_loss,
                  "suggest_iou": r.suggest_iou[-1] if r.suggest_iou else "",
                  "oracle_iou": r.oracle_iou[-1] if r.oracle_iou else "", "error": r.error or ""}
                 for t, r in zip(tasks, records, strict=True)]

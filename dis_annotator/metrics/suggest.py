@@ -21,9 +21,9 @@ from dis_annotator.metrics.noc import Click, benchmark_box, iou, next_click, spl
 
 BAND = 0.5
 # segment(box, clicks so far, state) -> (mask, state); analyse(state) -> (uncertainty
-# H×W float32, suggested (x, y) or None, effort)
+# H×W float32, suggested (x, y) or None, effort[, expected 1 − IoU])
 Segmenter = Callable[[Any, Sequence[Click], Any], tuple[np.ndarray, Any]]
-Analyse = Callable[[Any], tuple[np.ndarray, tuple[float, float] | None, float]]
+Analyse = Callable[[Any], tuple[Any, ...]]
 
 
 @dataclass
@@ -36,6 +36,7 @@ class SuggestRecord:
     wrong_in_band_px: int = 0
     band_share: float = math.nan
     effort: float = math.nan
+    expected_loss: float = math.nan  # the estimator's expected 1 − IoU, when it gives one
     suggest_iou: list[float] = field(default_factory=list)  # after 1..k suggested clicks
     oracle_iou: list[float] = field(default_factory=list)  # after 1..k oracle clicks
     error: str | None = None
@@ -59,7 +60,9 @@ def run_suggest(segment: Segmenter, analyse: Analyse, mask: np.ndarray, clicks: 
     box = benchmark_box(fg)
     pred, state0 = segment(box, (), None)
     rec.box_iou = iou(pred, fg, valid)
-    u, suggestion, effort = analyse(state0)
+    u, suggestion, effort, *rest = analyse(state0)
+    if rest:
+        rec.expected_loss = float(rest[0])
     band = u >= BAND
     wrong = (pred ^ fg) & valid
     rec.wrong_px = int(wrong.sum())
@@ -79,7 +82,7 @@ def run_suggest(segment: Segmenter, analyse: Analyse, mask: np.ndarray, clicks: 
         clicked.append(Click(c, r, bool(fg[r, c])))
         current, state = segment(box, tuple(clicked), state)
         rec.suggest_iou.append(iou(current, fg, valid))
-        _, suggestion, _ = analyse(state)
+        suggestion = analyse(state)[1]
 
     state, clicked, current = state0, [], pred
     for _ in range(clicks):
@@ -134,6 +137,7 @@ def summarise(records: Sequence[SuggestRecord], clicks: int = 5) -> dict[str, fl
         "wrong_in_band_obj": float(np.mean([r.wrong_in_band_px / r.wrong_px for r in ok if r.wrong_px])),
         "band_share": float(np.mean([r.band_share for r in ok])),
         "spearman": spearman([r.effort for r in ok], [1 - r.box_iou for r in ok]),
+        "spearman_loss": spearman([r.expected_loss for r in ok], [1 - r.box_iou for r in ok]),
         "box_miou": box,
         f"suggest_miou@{clicks}": sug,
         f"oracle_miou@{clicks}": ora,

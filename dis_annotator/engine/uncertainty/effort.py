@@ -47,3 +47,15 @@ def effort(mask: np.ndarray, uncertainty: np.ndarray, scale: float) -> float:
         return 0.0
     skeleton = gt_skeleton(mask ^ flip)
     return float(np.mean([hce_against_band(mask, uncertainty, t, scale, skeleton) for t in THRESHOLDS]))
+
+
+def expected_loss(mask: np.ndarray, uncertainty: np.ndarray) -> float:
+    """Expected 1 − IoU of ``mask`` against the truth when each pixel's label is wrong with
+    probability ``uncertainty`` / 2 (the map's scale, docs/adr/0150): 1 − E[∩] / E[∪].
+
+    Unlike :func:`effort` it does not grow with the object's size or outline, so it ranks
+    objects by how wrong their masks are (docs/adr/0153)."""
+    p = np.clip(uncertainty, 0.0, 1.0) * 0.5
+    inter = float((1.0 - p[mask]).sum())
+    union = float(mask.sum()) + float(p[~mask].sum())
+    return 0.0 if union <= 0 else 1.0 - inter / union

@@ -19,6 +19,8 @@ from dis_annotator.engine.classical.roi import Roi
 from dis_annotator.engine.types import ImageData, MaskOutput, Prompt
 from dis_annotator.engine.uncertainty import sources
 from dis_annotator.engine.uncertainty.effort import effort as estimate_effort
+from dis_annotator.engine.uncertainty.effort import expected_loss
+from dis_annotator.engine.uncertainty.hypothesis import recut_disagreement
 from dis_annotator.engine.uncertainty.suggest import BAND, suggest
 from dis_annotator.engine.uncertainty.window import soft_over, uncertainty_window
 
@@ -44,6 +46,7 @@ class Uncertainty:
     ms: float = 0.0
     sources: tuple[str, ...] = field(default_factory=tuple)
     box: tuple[int, int, int, int] | None = None  # the user's box: nothing uncertain outside it
+    expected_loss: float = 0.0  # expected 1 − IoU against the truth (size-free, unlike effort)
 
     def full(self) -> np.ndarray:
         """H×W float32 at the image's full size, 0 outside the window. Nearest-neighbour:
@@ -67,6 +70,7 @@ class Uncertainty:
         return {
             "effort": round(self.effort, 2),
             "band_share": round(self.band_share, 4),
+            "expected_loss": round(self.expected_loss, 4),
             "suggested_click": self.suggested_click,
             "suggested_positive": self.suggested_positive,
             "sources": list(self.sources),
@@ -84,7 +88,12 @@ class UncertaintyEstimator:
 
     def __init__(self, max_pixels: int = 100_000, half_distance: float = 0.01,
                  click_radius: float = 0.015, evidence_scale: float = 1.0, stage: bool = True,
-                 empirical: bool = True, fine_pixels: int = 500_000) -> None:
+                 empirical: bool = True, fine_pixels: int = 500_000, settle_parts: bool = True,
+                 recut: float = 0.35,
+                 prior_odds: float = 0.6) -> None:
+        self.recut = recut
+        self.prior_odds = prior_odds
+        self.settle_parts = settle_parts
         self.fine_pixels = fine_pixels
         self.max_pixels = max_pixels
         self.half_distance = half_distance
@@ -113,9 +122,14 @@ class UncertaintyEstimator:
         mask = maskf > 0.5
         inside = roi.box_mask(prompt.box)
         fine_data = None if fine is None else (rgb_b, m_b > 127, fine.box_mask(prompt.box))
-        u, used = self._fuse(rgb, mask, maskf, inside, roi, output, fine_data)
+        clicks = [(roi.point_to_work(p), bool(p.positive)) for p in prompt.points]
+        u, used = self._fuse(rgb, mask, maskf, inside, roi, output, fine_data, clicks)
+        if inside.any() and not mask[inside].any():
+            # A box holds an object; an empty answer could be wrong anywhere in it.
+            u[inside] = 1.0
+            used = (*used, "empty")
         u[~inside] = 0.0  # the user's box is a constraint: nothing of the object is outside it
-        self._settle_clicks(u, roi, prompt)
+        self._settle_clicks(u, roi, prompt, mask)
         share = float((u[inside] >= BAND).mean()) if inside.any() else 0.0
         s = suggest(u, mask)  # at least one working pixel of expected error
         click = None
@@ -125,12 +139,13 @@ class UncertaintyEstimator:
             click = (min(click[0], roi.x1 - 0.5), min(click[1], roi.y1 - 0.5))
             positive = s.positive
         work_effort = estimate_effort(mask, u, roi.scale)
+        loss = expected_loss(mask, u)
         box = None
         if prompt.box is not None:
             b = prompt.box
             box = (max(0, math.floor(b.x0)), max(0, math.floor(b.y0)), math.ceil(b.x1), math.ceil(b.y1))
         return Uncertainty(roi, u, (image.height, image.width), click, positive, work_effort,
-                           share, (time.perf_counter() - t0) * 1e3, used, box)
+                           share, (time.perf_counter() - t0) * 1e3, used, box, loss)
 
     def _fine_grid(self, roi: Roi) -> Roi | None:
         """The grid the colour evidence is read on when finer than the working grid."""
@@ -151,13 +166,18 @@ class UncertaintyEstimator:
         e = self.evidence_scale * sources.evidence_against(model, rgb, mask_e)
         flat = 1.0 / (1.0 + np.exp(-e))
         prior = float(flat[inside_e].mean()) if (self.empirical and inside_e.any()) else 0.5
+        if self.prior_odds != 1.0:
+            prior = self.prior_odds * prior / (1.0 - prior + self.prior_odds * prior)
         p = sources.colour_doubt(np.full(e.shape, prior, np.float32), e)
         return p if p.shape == mask.shape else sources.max_pool_to(p, mask.shape)
 
     def _fuse(self, rgb: np.ndarray, mask: np.ndarray, maskf: np.ndarray, inside: np.ndarray,
-              roi: Roi, output: MaskOutput, fine_data: tuple | None) -> tuple[np.ndarray, tuple[str, ...]]:
+              roi: Roi, output: MaskOutput, fine_data: tuple | None,
+              clicks: list[tuple[tuple[int, int], bool]]) -> tuple[np.ndarray, tuple[str, ...]]:
         """The most doubtful source wins at each pixel (any source that doubts a label
-        is reason enough to look): max over the sources' probabilities of a wrong label."""
+        is reason enough to look): max over the sources' probabilities of a wrong label.
+        The re-cut's disagreement joins the photo's evidence by noisy-or: two
+        independent reasons to doubt a pixel make it more doubtful than either alone."""
         dist = sources.boundary_distance(mask)
         model = sources.colour_model(rgb, mask, dist, ~inside)
         if model is not None:
@@ -167,21 +187,54 @@ class UncertaintyEstimator:
             half = sources.half_distance_for(mask.shape, self.half_distance)
             p = sources.distance_prior(dist, half)
             used = ["distance"]
+        if self.recut > 0:
+            flip = recut_disagreement(rgb, mask, inside, clicks)
+            if flip is not None:
+                p = 1.0 - (1.0 - p) * (1.0 - self.recut * flip)
+                used.append("recut")
         soft = soft_over(roi, output.prob, output.prob_box, maskf)
         if soft is not None and self.stage:
             p = np.maximum(p, sources.stage_doubt(mask, soft))
             used.append("stage")
         return np.clip(2.0 * p, 0.0, 1.0).astype(np.float32), tuple(used)
 
-    def _settle_clicks(self, u: np.ndarray, roi: Roi, prompt: Prompt) -> None:
+    def _settle_clicks(self, u: np.ndarray, roi: Roi, prompt: Prompt, mask: np.ndarray) -> None:
+        """A click settles a disc around it and, when ``settle_parts``, the band part of
+        its own label it lands in: the user looked there and said which side it is on
+        (a confirm click leaves the mask as it was, so without this the next suggestion
+        would land in the same part again)."""
         if not prompt.points:
             return
         h, w = u.shape
         r = max(2, round(self.click_radius * math.hypot(h, w)))
         disc = np.zeros((h, w), np.uint8)
+        seeds = []
         for p in prompt.points:
-            cv2.circle(disc, roi.point_to_work(p), r, 1, -1)
+            c = roi.point_to_work(p)
+            cv2.circle(disc, c, r, 1, -1)
+            seeds.append((c, bool(p.positive)))
+        if self.settle_parts:
+            settle_parts(u, mask, seeds)
         u[disc > 0] = 0.0
+
+
+def settle_parts(u: np.ndarray, mask: np.ndarray, clicks: list[tuple[tuple[int, int], bool]]) -> None:
+    """Zero the 8-connected band part on each click's side of the mask (positive: inside
+    it) that the click touches. ``clicks``: ``((col, row), positive)`` on the working grid.
+    In place. A correcting click flips its neighbourhood to its own side, so what it
+    settles is what it just fixed; the doubt left on the other side stays."""
+    h, w = u.shape
+    band = u >= BAND
+    for (c, r), positive in clicks:
+        if not (0 <= r < h and 0 <= c < w):
+            continue
+        side = (band & (mask if positive else ~mask)).astype(np.uint8)
+        n, labels = cv2.connectedComponents(side, connectivity=8)
+        # the click's own pixel may sit just off the part (its disc is settled anyway)
+        r0, r1, c0, c1 = max(0, r - 2), min(h, r + 3), max(0, c - 2), min(w, c + 3)
+        hit = np.unique(labels[r0:r1, c0:c1][side[r0:r1, c0:c1] > 0])
+        if hit.size:
+            u[np.isin(labels, hit)] = 0.0
 
 
 _default = UncertaintyEstimator()
