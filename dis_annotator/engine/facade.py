@@ -27,7 +27,9 @@ class Segmentation:
     ``suggested_click`` ``(x, y)`` in image pixels, or None when nothing is uncertain;
     ``suggested_positive`` whether a foreground click would fix it there (the mask
     probably misses the object), None without a suggestion; ``effort`` the estimated
-    corrections left (HCE-like: clicks and polygon points; 0 for a sure result)."""
+    corrections left (HCE-like: clicks and polygon points; 0 for a sure result);
+    ``expected_loss`` the expected 1 − IoU of the result (size-free, so it ranks objects
+    better than the effort does; docs/adr/0153)."""
 
     mask: np.ndarray
     provenance: dict[str, Any]
@@ -37,6 +39,7 @@ class Segmentation:
     suggested_click: tuple[float, float] | None = None
     suggested_positive: bool | None = None
     effort: float = 0.0
+    expected_loss: float = 0.0
 
     def __post_init__(self) -> None:
         if self.model_mask is None:
@@ -118,4 +121,5 @@ def _uncertainty_fields(u: Any) -> dict[str, Any]:
     if u is None:
         return {}
     return {"uncertainty": u.full(), "suggested_click": u.suggested_click,
-            "suggested_positive": u.suggested_positive, "effort": u.effort}
+            "suggested_positive": u.suggested_positive, "effort": u.effort,
+            "expected_loss": u.expected_loss}

@@ -112,6 +112,8 @@ def test_segment_results_carry_uncertainty_suggestion_and_effort():
     assert seg.uncertainty.shape == truth.shape and seg.uncertainty.dtype == np.float32
     assert 0.0 <= seg.uncertainty.min() and seg.uncertainty.max() <= 1.0
     assert isinstance(seg.effort, float) and seg.effort >= 0
+    assert 0.0 <= seg.expected_loss <= 1.0
+    assert seg.expected_loss == pytest.approx(seg.provenance["uncertainty"]["expected_loss"], abs=1e-4)
     assert seg.suggested_click is None or (
         0 <= seg.suggested_click[0] < img.shape[1] and 0 <= seg.suggested_click[1] < img.shape[0]
     )
