@@ -87,7 +87,7 @@ class StatusBar(QStatusBar):
         stages = provenance.get("stages", [])
         parts = [f"{s['name']} {s['ms']:.0f} ms" for s in stages]
         total = provenance.get("total_ms", 0.0)
-        prefix = "coarse: " if partial else ""
+        prefix = "so far: " if partial else ""
         self.latency.setText(f"{prefix}{' → '.join(parts)}  (total {total:.0f} ms)" if parts else "")
 
     def set_pipeline(self, rows: list[dict[str, Any]], notes: list[str], device: str) -> None:

@@ -20,9 +20,13 @@ def test_partial_coarse_result_then_refined(blob):
     result = Pipeline(GrabCutStage(), ClassicalRefiner()).run(
         Request(image, Prompt(box=box), "obj", 3), on_partial=partials.append
     )
-    assert len(partials) == 1 and partials[0].partial and partials[0].generation == 3
+    # The coarse mask first, then the refined one before its uncertainty estimate.
+    assert len(partials) == 2 and all(p.partial and p.generation == 3 for p in partials)
     assert [r.stage for r in partials[0].reports] == ["coarse"]
+    assert [r.stage for r in partials[1].reports] == ["coarse", "refine"]
+    assert partials[1].uncertainty is None and np.array_equal(partials[1].mask, result.mask)
     assert not result.partial and [r.stage for r in result.reports] == ["coarse", "refine"]
+    assert result.uncertainty is not None
     assert all(r.ms > 0 for r in result.reports)
     assert result.provenance["total_ms"] > 0
 

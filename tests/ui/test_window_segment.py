@@ -107,8 +107,8 @@ def test_coarse_result_is_shown_first_then_replaced_by_the_refined_one(qtbot, ma
     doc = w.controller.doc
     qtbot.waitUntil(lambda: doc.objects[0].mask.any(), timeout=20000)
     wait_idle(qtbot, w)
-    assert shown == [True, False]
-    assert previews == [True]  # the coarse mask was on screen as a preview layer
+    assert shown == [True, True, False]  # coarse, refined before its band, final
+    assert previews == [True, True]  # both were on screen as a preview layer
     assert doc.objects[0].id not in w.canvas.overlay.previews  # the preview gave way
     # One undo step for the box and its result (the coarse preview is not a step): undo
     # takes the object away with its mask — no empty row is left (issue 14); redo restores it.

@@ -58,9 +58,10 @@ def test_newer_request_supersedes_older_and_partial_comes_first(qtbot, worker):
     qtbot.waitUntil(lambda: any(e[0] == "result" for e in events), timeout=20000)
     qtbot.waitUntil(lambda: not worker.busy(), timeout=20000)
     qtbot.wait(50)
-    # Nothing of the superseded request is ever shown; the newer one shows coarse, then final.
+    # Nothing of the superseded request is ever shown; the newer one shows coarse, then
+    # refined (before its uncertainty estimate), then final.
     assert all(tag == "new" and gen == g2 for _, gen, tag in events)
-    assert [e[0] for e in events] == ["partial", "result"]
+    assert [e[0] for e in events] == ["partial", "partial", "result"]
 
 
 def test_failure_is_reported_and_the_thread_lives_on(qtbot, worker):
