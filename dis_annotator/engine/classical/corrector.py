@@ -138,12 +138,17 @@ def _within(keep: np.ndarray, window: tuple[int, int, int, int], limit: tuple[in
     inside[max(0, ly0 - wy0):max(0, ly1 - wy0), max(0, lx0 - wx0):max(0, lx1 - wx0)] = True
     if inside.all():
         return keep
-    cut = keep & inside
-    n, lab = cv2.connectedComponents(cut.astype(np.uint8), connectivity=8)
+    return _part_holding(keep & inside, click)
+
+
+def _part_holding(region: np.ndarray, click: tuple[int, int]) -> np.ndarray:
+    """The 8-connected part of ``region`` holding ``click`` (``(x, y)`` in its
+    coordinates); ``region`` itself when the click is not in it."""
     cx, cy = click
-    if n > 2 and lab[cy, cx]:
-        cut = lab == lab[cy, cx]
-    return cut
+    if not region[cy, cx]:
+        return region
+    _, lab = cv2.connectedComponents(region.astype(np.uint8), connectivity=8)
+    return lab == lab[cy, cx]
 
 
 class LocalCorrector:
@@ -346,10 +351,7 @@ class LocalCorrector:
         others = nearer_to_others(box, p, clicks)
         if others is None or not (others & keep).any():
             return keep
-        cut = keep & ~others
-        n, lab = cv2.connectedComponents(cut.astype(np.uint8), connectivity=8)
-        cx, cy = int(p.x) - box[0], int(p.y) - box[1]
-        return (lab == lab[cy, cx]) if n > 1 and lab[cy, cx] else cut
+        return _part_holding(keep & ~others, (int(p.x) - box[0], int(p.y) - box[1]))
 
     def _propose(
         self,
