@@ -129,7 +129,7 @@ class UncertaintyEstimator:
             u[inside] = 1.0
             used = (*used, "empty")
         u[~inside] = 0.0  # the user's box is a constraint: nothing of the object is outside it
-        self._settle_clicks(u, roi, prompt, mask)
+        self._settle_clicks(u, clicks, mask)
         share = float((u[inside] >= BAND).mean()) if inside.any() else 0.0
         s = suggest(u, mask)  # at least one working pixel of expected error
         click = None
@@ -198,23 +198,22 @@ class UncertaintyEstimator:
             used.append("stage")
         return np.clip(2.0 * p, 0.0, 1.0).astype(np.float32), tuple(used)
 
-    def _settle_clicks(self, u: np.ndarray, roi: Roi, prompt: Prompt, mask: np.ndarray) -> None:
+    def _settle_clicks(self, u: np.ndarray, clicks: list[tuple[tuple[int, int], bool]],
+                       mask: np.ndarray) -> None:
         """A click settles a disc around it and, when ``settle_parts``, the band part of
         its own label it lands in: the user looked there and said which side it is on
         (a confirm click leaves the mask as it was, so without this the next suggestion
-        would land in the same part again)."""
-        if not prompt.points:
+        would land in the same part again). ``clicks``: ``((col, row), positive)`` on the
+        working grid."""
+        if not clicks:
             return
         h, w = u.shape
         r = max(2, round(self.click_radius * math.hypot(h, w)))
         disc = np.zeros((h, w), np.uint8)
-        seeds = []
-        for p in prompt.points:
-            c = roi.point_to_work(p)
+        for c, _ in clicks:
             cv2.circle(disc, c, r, 1, -1)
-            seeds.append((c, bool(p.positive)))
         if self.settle_parts:
-            settle_parts(u, mask, seeds)
+            settle_parts(u, mask, clicks)
         u[disc > 0] = 0.0
 
 

@@ -20,6 +20,8 @@ import math
 import cv2
 import numpy as np
 
+from dis_annotator.geometry import bbox_of
+
 # Working pixels the re-cut runs on: ~0.1 s; the disagreement it finds is region-sized.
 MAX_PIXELS = 30_000
 ITERATIONS = 2
@@ -30,24 +32,15 @@ STRIP_DEPTH = 0.02
 CLICK_SEED_PX = 2  # radius of the hard seed a click gives the re-cut (coarse grid)
 
 
-def box_extent(inside: np.ndarray) -> tuple[int, int, int, int] | None:
-    """``(r0, r1, c0, c1)`` (exclusive ends) of the box on the grid, None without one."""
-    rows = np.flatnonzero(inside.any(axis=1))
-    cols = np.flatnonzero(inside.any(axis=0))
-    if rows.size == 0 or cols.size == 0:
-        return None
-    return int(rows[0]), int(rows[-1]) + 1, int(cols[0]), int(cols[-1]) + 1
-
-
 def contact_strips(mask: np.ndarray, inside: np.ndarray, depth: float = STRIP_DEPTH,
                    min_contact: float = MIN_CONTACT) -> np.ndarray:
     """The mask's pixels within ``depth`` × the box's longer side of each box side along
     which the mask runs for more than ``min_contact`` of the side's length."""
     out = np.zeros(mask.shape, bool)
-    ext = box_extent(inside)
+    ext = bbox_of(inside)
     if ext is None:
         return out
-    r0, r1, c0, c1 = ext
+    c0, r0, c1, r1 = ext
     s = max(2, round(depth * max(r1 - r0, c1 - c0)))
     sides = (
         (slice(r0, min(r1, r0 + s)), slice(c0, c1), 0),  # top: coverage along columns
