@@ -1,52 +1,43 @@
 """Estimated corrections left, HCE-like (IS-Net / DIS5K paper, Alg. 1).
 
-HCE counts what a person does to fix a mask against its truth: one click per error
-region that a region selection fixes, polygon points along the parts of an error's
-boundary that must be traced, thin errors forgiven unless they follow a thin part of
-the object. Here the truth is unknown, so the likely truth — the mask with its band
-flipped — stands in for it, and HCE itself is computed against it (the project's
-``metrics.hce``, so the estimate and the metric cannot drift apart). Averaging over a
-few band thresholds turns it into an expectation (a float), smoother than one cut.
+HCE counts what a person does to fix a mask against its truth, and nearly all of it is
+polygon points: the stretches of the true outline where the mask is wrong, traced at
+Douglas–Peucker ε. The truth is unknown here, so the estimate is an expectation: the
+points it takes to trace the mask's outline at HCE's ε, times the expected share of
+the mask that is wrong (:func:`expected_loss`). On the real benchmarks this ranks
+objects by their true HCE better (Spearman 0.62) than HCE computed against the band
+flipped as a stand-in truth (0.44), whose many band parts each count as an error
+although most are right (docs/adr/0154).
 """
 
 from __future__ import annotations
 
+import cv2
 import numpy as np
 
-from dis_annotator.metrics.hce import hce_parts
-from dis_annotator.metrics.skeleton import gt_skeleton
-
-THRESHOLDS = (0.5,)
-RELAX_PX = 5  # HCE's γ, in full-resolution pixels
 EPSILON_PX = 2.0  # HCE's Douglas–Peucker ε, in full-resolution pixels
+BAND = 0.5
 
 
-def hce_against_band(mask: np.ndarray, uncertainty: np.ndarray, threshold: float, scale: float,
-                     skeleton: np.ndarray | None = None) -> int:
-    """HCE of ``mask`` against ``mask`` XOR (``uncertainty`` ≥ ``threshold``), with γ and ε
-    scaled to the working grid. ``skeleton``: of the likely truth (computed when None)."""
-    flip = uncertainty >= threshold
-    if not flip.any():
-        return 0
-    likely = mask ^ flip
-    relax = max(1, round(RELAX_PX * scale))
+def outline_points(region: np.ndarray, scale: float) -> int:
+    """Vertices of ``region``'s outlines (holes included) simplified at HCE's ε, on a grid
+    ``scale`` × full resolution: the points a person places to trace it by hand."""
+    contours, _ = cv2.findContours(region.astype(np.uint8), cv2.RETR_LIST, cv2.CHAIN_APPROX_NONE)
     eps = max(1.0, EPSILON_PX * scale)
-    pred = mask.astype(np.uint8) * 255
-    gt = likely.astype(np.uint8) * 255
-    skel = gt_skeleton(likely) if skeleton is None else skeleton & likely
-    return hce_parts(pred, gt, skel, relax, eps).total
+    return int(sum(len(cv2.approxPolyDP(c, eps, True)) for c in contours))
 
 
 def effort(mask: np.ndarray, uncertainty: np.ndarray, scale: float) -> float:
-    """Expected corrections left: the mean over ``THRESHOLDS`` of the HCE against the
-    likely truth. 0 when nothing is uncertain. The likely truth's skeleton (the slow
-    part) is taken once, at the widest band; the narrower bands use its part inside
-    their likely truth."""
-    flip = uncertainty >= THRESHOLDS[0]
-    if not flip.any():
+    """Expected corrections left: the expected share of the mask that is wrong times the
+    points to trace its outline (the band's, when the mask is empty: the object is then
+    somewhere in it). 0 when no pixel reaches the band: nothing to look at, as
+    nothing to suggest."""
+    band = uncertainty >= BAND
+    if not band.any():
         return 0.0
-    skeleton = gt_skeleton(mask ^ flip)
-    return float(np.mean([hce_against_band(mask, uncertainty, t, scale, skeleton) for t in THRESHOLDS]))
+    traced = mask if mask.any() else band
+    loss = expected_loss(mask, uncertainty)
+    return loss * outline_points(traced, scale)
 
 
 def expected_loss(mask: np.ndarray, uncertainty: np.ndarray) -> float:
