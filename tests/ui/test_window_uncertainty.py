@@ -100,3 +100,14 @@ def test_objects_panel_shows_effort_and_files_sort_worst_first(qtbot, make_windo
     order = w.files.image_order()
     assert order[0] == 0  # the only image with an estimate comes first
     assert w.files.list.item(0).text() == images[0].name
+
+
+def test_the_hint_stays_on_screen_beside_a_marker_near_the_right_edge():
+    from PySide6.QtCore import QPointF
+
+    from dis_annotator.ui.canvas.uncertainty_view import hint_origin
+
+    middle = hint_origin(QPointF(100, 50), 200, 800)
+    assert middle.x() > 100  # room on the right: the hint follows the marker
+    edge = hint_origin(QPointF(700, 50), 200, 800)
+    assert edge.x() + 200 < 700  # no room: it sits left of the marker, whole

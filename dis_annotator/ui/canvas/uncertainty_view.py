@@ -13,7 +13,7 @@ from collections.abc import Callable
 
 import numpy as np
 from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPen
+from PySide6.QtGui import QColor, QFont, QFontMetricsF, QImage, QPainter, QPen
 
 BAND = 0.5
 TINT = (255, 170, 0)  # amber: distinct from the palette's object colours and from red/green clicks
@@ -94,9 +94,18 @@ class UncertaintyView:
             font = QFont(painter.font())
             font.setPointSizeF(max(8.0, font.pointSizeF() * 0.9))
             painter.setFont(font)
-            at = QPointF(c.x() + 14, c.y() + 5)
+            width = QFontMetricsF(font).horizontalAdvance(self.hint)
+            at = hint_origin(c, width, painter.viewport().width())
             painter.setPen(QColor(0, 0, 0, 220))
             painter.drawText(at + QPointF(1, 1), self.hint)
             painter.setPen(MARKER)
             painter.drawText(at, self.hint)
         painter.restore()
+
+
+def hint_origin(marker: QPointF, text_width: float, view_width: float) -> QPointF:
+    """Where the hint's baseline starts: right of the marker, or left of it when the text
+    would run off the view's right edge (a suggestion near that edge)."""
+    if marker.x() + 14 + text_width <= view_width:
+        return QPointF(marker.x() + 14, marker.y() + 5)
+    return QPointF(max(2.0, marker.x() - 14 - text_width), marker.y() + 5)
