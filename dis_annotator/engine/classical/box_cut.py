@@ -30,24 +30,44 @@ from dis_annotator.engine.types import Box, ImageData, Prompt
 SUSPICIOUS_AREA = 0.05  # of the box
 SUSPICIOUS_FIT = 0.5  # box_fit() score
 SWITCH_FIT = 0.8  # the see-through result must still reach (nearly) every side of the box
+# GrabCut has settled when one iteration flips fewer than this share of the undecided
+# pixels; later iterations then only jitter the boundary, which the band re-cut re-decides
+# at the output scale anyway. At least MIN_ITERATIONS run. docs/adr/0160.
+SETTLED_FRACTION = 0.002
+MIN_ITERATIONS = 2
 
 
 Models = tuple[np.ndarray, np.ndarray]  # OpenCV's (background, foreground) GMMs, 1×65 each
 
 
-def run_grabcut(feat: np.ndarray, labels: np.ndarray, iterations: int
-                ) -> tuple[np.ndarray, Models | None]:
+def run_grabcut(feat: np.ndarray, labels: np.ndarray, iterations: int,
+                settled: float = SETTLED_FRACTION) -> tuple[np.ndarray, Models | None]:
     """Seeded GrabCut on an H×W×3 uint8 image; ``labels`` (cv2.GC_*) is updated in place.
-    ``(H×W bool mask, the fitted colour models or None when GrabCut could not run)``."""
+    ``(H×W bool mask, the fitted colour models or None when GrabCut could not run)``.
+
+    Up to ``iterations`` iterations, fewer once the cut has settled: after
+    ``MIN_ITERATIONS`` it stops at the first iteration that flips fewer than ``settled`` ×
+    the undecided pixels (docs/adr/0160). ``settled=0`` runs them all, exactly as one
+    ``cv2.grabCut`` call with ``iterations`` (the models pass between calls unchanged).
+    """
     fg_any = (labels == cv2.GC_FGD) | (labels == cv2.GC_PR_FGD)
     bg_any = (labels == cv2.GC_BGD) | (labels == cv2.GC_PR_BGD)
     models = None
     if fg_any.any() and bg_any.any():
         bgd = np.zeros((1, 65), np.float64)
         fgd = np.zeros((1, 65), np.float64)
+        undecided = np.count_nonzero(labels >= cv2.GC_PR_BGD)
+        first = iterations if settled <= 0 else min(iterations, MIN_ITERATIONS)
         cv2.setRNGSeed(0)  # GrabCut's k-means init is random: same input, same mask
         try:
-            cv2.grabCut(feat, labels, None, bgd, fgd, iterations, cv2.GC_INIT_WITH_MASK)
+            cv2.grabCut(feat, labels, None, bgd, fgd, first, cv2.GC_INIT_WITH_MASK)
+            done = first
+            while done < iterations:
+                before = labels & 1  # GC_FGD and GC_PR_FGD are the odd labels
+                cv2.grabCut(feat, labels, None, bgd, fgd, 1, cv2.GC_EVAL)
+                done += 1
+                if np.count_nonzero(before != (labels & 1)) < settled * undecided:
+                    break
             models = (bgd, fgd)
         except cv2.error:
             pass  # one side has too few distinct samples for a GMM: keep the labels

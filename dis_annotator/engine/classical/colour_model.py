@@ -17,6 +17,13 @@ def _bin_index(rgb: np.ndarray) -> np.ndarray:
     return (q[..., 0] * BINS + q[..., 1]) * BINS + q[..., 2]
 
 
+def colour_bins(rgb: np.ndarray) -> np.ndarray:
+    """Histogram bin of every pixel of an H×W×3 uint8 image (H×W uint16): computed once,
+    it serves both fitting (``ColourModel.from_bins``) and evaluation
+    (``ColourModel.log_ratio_of_bins``) without re-reading the colours."""
+    return _bin_index(rgb)
+
+
 def _density(idx: np.ndarray) -> np.ndarray:
     hist = np.bincount(idx.ravel(), minlength=BINS**3).astype(np.float64)
     # Smooth across neighbouring bins so unseen but similar colours get probability.
@@ -30,13 +37,26 @@ class ColourModel:
 
     def __init__(self, fg_pixels: np.ndarray, bg_pixels: np.ndarray) -> None:
         """``fg_pixels``, ``bg_pixels``: N×3 uint8 RGB samples (N ≥ 1 each)."""
-        self._log_ratio = np.log(_density(_bin_index(fg_pixels))) - np.log(
-            _density(_bin_index(bg_pixels))
-        )
+        self._set(_bin_index(fg_pixels), _bin_index(bg_pixels))
+
+    @classmethod
+    def from_bins(cls, fg_bins: np.ndarray, bg_bins: np.ndarray) -> ColourModel:
+        """The same model from the samples' ``colour_bins`` (N ≥ 1 each)."""
+        model = cls.__new__(cls)
+        model._set(fg_bins, bg_bins)
+        return model
+
+    def _set(self, fg_bins: np.ndarray, bg_bins: np.ndarray) -> None:
+        self._log_ratio = np.log(_density(fg_bins)) - np.log(_density(bg_bins))
+        self._log_ratio32 = self._log_ratio.astype(np.float32)
 
     def log_ratio(self, rgb: np.ndarray) -> np.ndarray:
         """log p(colour | fg) − log p(colour | bg) for an H×W×3 uint8 image (float32)."""
-        return self._log_ratio[_bin_index(rgb)].astype(np.float32)
+        return self._log_ratio32[_bin_index(rgb)]
+
+    def log_ratio_of_bins(self, bins: np.ndarray) -> np.ndarray:
+        """``log_ratio`` of the image whose ``colour_bins`` are ``bins`` (float32)."""
+        return self._log_ratio32[bins]
 
 
 def surround_likeness(rgb: np.ndarray, selected: np.ndarray, surround: np.ndarray) -> float:

@@ -11,7 +11,7 @@ import math
 import cv2
 import numpy as np
 
-from dis_annotator.engine.classical.colour_model import ColourModel
+from dis_annotator.engine.classical.colour_model import ColourModel, colour_bins
 from dis_annotator.engine.classical.guided_filter import guided_filter
 from dis_annotator.engine.classical.roi import make_roi
 from dis_annotator.engine.types import Box, ImageData, MaskOutput, Prompt, StageReport
@@ -94,8 +94,9 @@ class ClassicalRefiner:
         d = max(1, math.ceil(math.sqrt(h * w / self.full_pixels)))
         if d == 1:
             soft = cv2.GaussianBlur(prior, (0, 0), sigma)
-            model = self._model(rgb, prior, (soft > 0.02) & (soft < 0.98), inside)
-            alpha = self._filtered(rgb, prior, sigma, model)
+            bins = colour_bins(rgb)
+            model = self._model(bins, prior, (soft > 0.02) & (soft < 0.98), inside)
+            alpha = self._filtered(rgb, soft, model, bins)
             tiles = None
         else:
             alpha, tiles = self._band_only(rgb, prior, sigma, inside, d)
@@ -112,8 +113,9 @@ class ClassicalRefiner:
         return MaskOutput(mask, alpha, roi.box, coarse.score,
                           report=self._report(sigma, roi.scale, tiles=tiles))
 
-    def _model(self, rgb: np.ndarray, prior: np.ndarray, band: np.ndarray, inside: np.ndarray
+    def _model(self, bins: np.ndarray, prior: np.ndarray, band: np.ndarray, inside: np.ndarray
                ) -> ColourModel | None:
+        """Colour models from the confident parts; ``bins``: the ROI's ``colour_bins``."""
         fg_sample = (prior > 0.5) & ~band
         # Background colours come from outside the user's box where there is enough of it:
         # the coarse mask's outside also holds whatever the coarse stage missed (the very
@@ -126,20 +128,32 @@ class ClassicalRefiner:
         if bg_sample.sum() < 32:
             bg_sample = prior <= 0.5
         if fg_sample.sum() >= 8 and bg_sample.sum() >= 8:
-            return ColourModel(rgb[fg_sample], rgb[bg_sample])
+            return ColourModel.from_bins(bins[fg_sample], bins[bg_sample])
         return None
 
-    def _filtered(self, rgb: np.ndarray, prior: np.ndarray, sigma: float,
-                  model: ColourModel | None) -> np.ndarray:
-        """Prior softened by ``sigma`` + colour evidence, guided-filtered: H×W float32."""
-        soft = cv2.GaussianBlur(prior, (0, 0), sigma)
-        p_clip = np.clip(soft, 1.0 / (1.0 + self.flip_ratio), self.flip_ratio / (1.0 + self.flip_ratio))
-        logit = np.log(p_clip / (1.0 - p_clip))
+    def _filtered(self, rgb: np.ndarray, soft: np.ndarray, model: ColourModel | None,
+                  bins: np.ndarray | None = None) -> np.ndarray:
+        """The softened prior ``soft`` + colour evidence, guided-filtered: H×W float32.
+        ``bins``: ``colour_bins(rgb)`` where already computed. In place where the
+        textbook form would allocate, same operations in the same order."""
+        lo = 1.0 / (1.0 + self.flip_ratio)
+        logit = np.clip(soft, lo, self.flip_ratio / (1.0 + self.flip_ratio))
+        odds = np.subtract(1.0, logit)
+        np.divide(logit, odds, out=logit)
+        np.log(logit, out=logit)
         if model is not None:
-            logit = logit + self.colour_weight * np.clip(model.log_ratio(rgb), -8.0, 8.0)
-        post = (1.0 / (1.0 + np.exp(-logit))).astype(np.float32)
-        guide = rgb.astype(np.float32) / 255.0
-        return np.clip(guided_filter(guide, post, self.radius, self.eps, 1), 0.0, 1.0)
+            evidence = model.log_ratio(rgb) if bins is None else model.log_ratio_of_bins(bins)
+            np.clip(evidence, -8.0, 8.0, out=evidence)
+            evidence *= self.colour_weight
+            logit += evidence
+        post = np.negative(logit, out=logit)
+        np.exp(post, out=post)
+        post += 1.0
+        np.divide(1.0, post, out=post)
+        guide = rgb.astype(np.float32)
+        guide /= 255.0
+        out = guided_filter(guide, post.astype(np.float32, copy=False), self.radius, self.eps, 1)
+        return np.clip(out, 0.0, 1.0, out=out)
 
     def _band_only(self, rgb: np.ndarray, prior: np.ndarray, sigma: float, inside: np.ndarray,
                    d: int) -> tuple[np.ndarray, int]:
@@ -153,7 +167,7 @@ class ClassicalRefiner:
         band = (soft > 0.02) & (soft < 0.98)
         rgb_small = cv2.resize(rgb, size, interpolation=cv2.INTER_AREA)
         ins_small = cv2.resize(inside.astype(np.uint8), size, interpolation=cv2.INTER_NEAREST) > 0
-        model = self._model(rgb_small, small, band, ins_small)
+        model = self._model(colour_bins(rgb_small), small, band, ins_small)
         alpha = prior.copy()
         t = self.tile
         pad = int(math.ceil(3 * sigma)) + 2 * self.radius + 2
@@ -164,7 +178,8 @@ class ClassicalRefiner:
                     continue
                 y0, x0 = max(0, y - pad), max(0, x - pad)
                 y1, x1 = min(h, y + t + pad), min(w, x + t + pad)
-                out = self._filtered(rgb[y0:y1, x0:x1], prior[y0:y1, x0:x1], sigma, model)
+                soft = cv2.GaussianBlur(prior[y0:y1, x0:x1], (0, 0), sigma)
+                out = self._filtered(rgb[y0:y1, x0:x1], soft, model)
                 alpha[y : y + t, x : x + t] = out[y - y0 : y - y0 + t, x - x0 : x - x0 + t]
                 count += 1
         return alpha, count
