@@ -15,8 +15,9 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from dis_annotator.engine.uncertainty.suggest import BAND
+
 EPSILON_PX = 2.0  # HCE's Douglas–Peucker ε, in full-resolution pixels
-BAND = 0.5
 
 
 def outline_points(region: np.ndarray, scale: float) -> int:
