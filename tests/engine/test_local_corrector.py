@@ -143,8 +143,9 @@ def test_a_foreground_click_inside_the_box_adds_nothing_outside_it():
     out = LocalCorrector().correct(ImageData(img), Prompt(box=box, points=(click,)), MaskOutput(previous))
     assert out.mask[190, 100]
     assert not out.mask[:, 175:].any()  # the bar beyond the box is not the object
-    # The same click without a box may follow the bar (nothing says where the object ends).
-    free = LocalCorrector().correct(ImageData(img), Prompt(points=(click,)), MaskOutput(previous))
+    # The same click without a box may follow the bar (nothing says where the object ends;
+    # the size bound is off so that only the box makes the difference).
+    free = LocalCorrector(max_growth=0).correct(ImageData(img), Prompt(points=(click,)), MaskOutput(previous))
     assert free.mask[:, 175:].any()
 
 
@@ -166,3 +167,28 @@ def test_a_click_never_undoes_a_nearby_click_of_the_other_label():
     out = LocalCorrector().correct(ImageData(img), Prompt(points=(keep, drop)), MaskOutput(previous))
     assert not out.mask[150, 104]
     assert out.mask[150, 100]
+
+
+def test_a_click_in_a_long_textured_false_strip_removes_a_disc_of_it_not_a_speck():
+    """A false strip along the object, in the background's texture: the click's coherent
+    colour region is a few pixels wide (texture), the strip is long. The change is cut to
+    a disc of the error's size around the click (ADR 0161), not redone at the texture's
+    size, which fixed a few pixels of it."""
+    rng = np.random.default_rng(3)
+    img = np.clip(textured_background(300, 500, rng), 0, 255).astype(np.uint8)
+    obj = np.zeros((300, 500), bool)
+    obj[100:200, 50:450] = True
+    img[obj] = (200, 40, 40)
+    strip = np.zeros_like(obj)
+    strip[60:100, 60:440] = True  # 40 px wide, 380 px long, background-coloured
+    previous = obj | strip
+    click = Point(250.5, 80.5, False)
+    out = _correct(img, previous, click).mask
+    removed = previous & ~out
+    d = distance_to(~previous, 250, 80)
+    near = np.zeros(obj.shape, np.uint8)
+    cv2.circle(near, (250, 80), int(np.ceil(2 * d)), 1, -1)
+    near = near.astype(bool)
+    assert removed.sum() >= 0.6 * (strip & near).sum()  # a disc of the strip, not a speck
+    assert not (removed & ~near).any()  # bounded by the error's size
+    assert not (removed & obj).any()
