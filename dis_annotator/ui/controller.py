@@ -151,6 +151,22 @@ class Controller(QObject):
         self._refresh_points()
         self._refresh_uncertainty()
         self.canvas.update()
+        if doc is not None and self.image is not None:
+            self._resume_unfinished(doc)
+
+    def _resume_unfinished(self, doc: Document) -> None:
+        """Run again the objects saved before their first result landed (the app was
+        closed while they were segmenting): their box or clicks are the user's work, and an
+        empty row that never fills would look like a failure. A result that came back
+        empty has provenance (and its failure) and is left alone."""
+        for obj in list(doc):
+            prompt = obj.prompt
+            if obj.provenance or obj.edits or obj.mask.any() or self._in_flight(obj.id):
+                continue
+            if prompt.box is not None:
+                self._submit(obj.id, prompt, "box")
+            elif prompt.points:
+                self._submit(obj.id, prompt, "click")
 
     def _on_change(self, doc: Document, change: Change) -> None:
         self.autosaver.schedule(doc)

@@ -227,3 +227,19 @@ def test_brushing_a_box_object_while_it_runs_keeps_one_history(qtbot, make_windo
     while stack.canRedo():
         stack.redo()
     assert len(doc) == 1 and doc.objects[0].mask.any()
+
+
+def test_a_box_still_segmenting_when_the_app_closes_runs_again_when_reopened(qtbot, make_window, images):
+    w = make_window(pipeline_of(SlowStage))
+    w.open_path(images[0])
+    drag(qtbot, w, (115, 75), (300, 225))
+    qtbot.waitUntil(lambda: w.objects.list.count() == 1)  # the row shows while it runs
+    w.close()  # before the result lands: the object is saved with its box, no mask
+    again = make_window()
+    again.open_path(images[0])
+    doc = again.controller.doc
+    assert len(doc) == 1 and doc.objects[0].prompt.box is not None
+    qtbot.waitUntil(lambda: doc.objects[0].mask.any(), timeout=20000)
+    wait_idle(qtbot, again)
+    assert doc.objects[0].provenance  # a real result, with its stages
+    assert doc.objects[0].mask[150, 200]  # the scene's object under the box

@@ -232,15 +232,18 @@ class BoxCut:
         fg, rgb, inside, models = first
         best = (roi, fg, "box", models)
         filled = surround_likeness(rgb, fg, ~inside) if (~inside).any() else 0.0
-        if filled > self.filled_threshold and self._prior_fits_better(image, prompt, roi, fg, inside, filled):
-            best = self._see_through(image, prompt, roi, best)
+        verdict = self._prior_fits_better(image, prompt, roi, fg, inside, filled) \
+            if filled > self.filled_threshold else None
+        if verdict is not None:
+            # A verdict that needed the coarse scale came from a thin structure.
+            best = self._see_through(image, prompt, roi, best, thin=verdict is roi)
         out = self._fine(image, prompt, *best, whole=suspicious(best[1], best[0].box_mask(prompt.box)))
         if suspicious(out[1], out[0].box_mask(prompt.box)):
             out = self._alternatives(image, prompt, out, roi)
         return out
 
     def _prior_fits_better(self, image: ImageData, prompt: Prompt, roi: Roi, fg: np.ndarray,
-                           inside: np.ndarray, filled: float) -> bool:
+                           inside: np.ndarray, filled: float) -> Roi | None:
         """Whether the colour-contrast prior's cut beats the plain cut ``fg`` over the
         coarse ``roi`` (filled like its surround by ``filled``): it must be far less like
         the surround and still reach the box's sides. Filled like its surround means a
@@ -251,30 +254,34 @@ class BoxCut:
         The prior is cut at ``check_scale`` × the coarse pixels first: on solid objects
         its verdict equals the coarse scale's for a quarter of the time. Thin structures
         (spokes, mesh) vanish there and leave an almost empty cut: then the verdict is
-        taken at the coarse scale (docs/adr/0161)."""
+        taken at the coarse scale (docs/adr/0161). Returns the ROI whose cut gave a verdict
+        for the prior, None for the plain cut."""
         assert prompt.box is not None
         small = self.roi(image, prompt.box, max(4096, int(self.coarse_pixels * self.check_scale)))
         for at in ((small, roi) if small.scale < roi.scale else (roi,)):
             alt = self._cut(image, prompt, at, use_prior=True)
             if alt is None:
-                return False
+                return None
             ins = at.box_mask(prompt.box)
             if suspicious(alt[0], ins):
                 continue
             # On real photos the surround test also fires on solid objects, and the prior
             # then keeps a fragment: the switch must keep the object's extent in the box.
             if box_fit(alt[0], ins) < max(SWITCH_FIT, box_fit(fg, inside) - 0.05):
-                return False
-            return filled - surround_likeness(alt[1], alt[0], ~ins) > self.switch_gain
-        return False
+                return None
+            return at if filled - surround_likeness(alt[1], alt[0], ~ins) > self.switch_gain else None
+        return None
 
-    def _see_through(self, image: ImageData, prompt: Prompt, roi: Roi, plain: tuple) -> tuple:
-        """The prior's cut at the output scale when that is finer than the coarse ``roi``
-        (a see-through object is all boundary: spokes, mesh, lattice, thinner than a
-        coarse pixel in places), else at ``roi``; ``plain`` when the prior finds nothing."""
+    def _see_through(self, image: ImageData, prompt: Prompt, roi: Roi, plain: tuple,
+                     thin: bool = True) -> tuple:
+        """The prior's cut at the coarse ``roi``; for a ``thin`` object at the output
+        scale when that is finer (a see-through object is all boundary: spokes, mesh,
+        lattice, thinner than a coarse pixel in places; a solid one gets its boundary at
+        the output scale from the band re-cut, for a fraction of the time). ``plain``
+        when the prior finds nothing."""
         assert prompt.box is not None
         fine = self.roi(image, prompt.box, self.max_work_pixels)
-        for at in ((fine, roi) if fine.scale > roi.scale else (roi,)):
+        for at in ((fine, roi) if thin and fine.scale > roi.scale else (roi,)):
             cut = self._cut(image, prompt, at, use_prior=True)
             if cut is not None:
                 return (at, cut[0], "colour-contrast prior", cut[3])

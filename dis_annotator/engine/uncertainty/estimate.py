@@ -90,7 +90,7 @@ class UncertaintyEstimator:
                  click_radius: float = 0.015, evidence_scale: float = 1.0, stage: bool = True,
                  empirical: bool = True, fine_pixels: int = 500_000, settle_parts: bool = True,
                  recut: float = 0.35,
-                 prior_odds: float = 0.6) -> None:
+                 prior_odds: float = 0.7) -> None:
         self.recut = recut
         self.prior_odds = prior_odds
         self.settle_parts = settle_parts
