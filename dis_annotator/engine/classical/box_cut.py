@@ -109,6 +109,12 @@ def box_fit(fg: np.ndarray, inside: np.ndarray) -> float:
     return float(np.mean([max(0.0, 1.0 - g / 0.25) for g in gaps]))
 
 
+def _resample(mask: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+    """A bool mask on another grid of the same region (``shape`` = rows, cols)."""
+    small = cv2.resize(mask.astype(np.uint8) * np.uint8(255), (shape[1], shape[0]), interpolation=cv2.INTER_AREA)
+    return small > 127
+
+
 def suspicious(fg: np.ndarray, inside: np.ndarray) -> bool:
     area = (fg & inside).sum() / max(1, inside.sum())
     return bool(area < SUSPICIOUS_AREA or box_fit(fg, inside) < SUSPICIOUS_FIT)
@@ -267,7 +273,10 @@ class BoxCut:
                 continue
             # On real photos the surround test also fires on solid objects, and the prior
             # then keeps a fragment: the switch must keep the object's extent in the box.
-            if box_fit(alt[0], ins) < max(SWITCH_FIT, box_fit(fg, inside) - 0.05):
+            # Both extents are read on the same grid: a mask's extent moves by a few
+            # pixels with the scale, and the comparison must not turn on that.
+            plain_fit = box_fit(fg, inside) if at is roi else box_fit(_resample(fg, at.work_shape), ins)
+            if box_fit(alt[0], ins) < max(SWITCH_FIT, plain_fit - 0.05):
                 return None
             return at if filled - surround_likeness(alt[1], alt[0], ~ins) > self.switch_gain else None
         return None
