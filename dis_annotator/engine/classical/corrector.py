@@ -141,6 +141,13 @@ def _within(keep: np.ndarray, window: tuple[int, int, int, int], limit: tuple[in
     return _part_holding(keep & inside, click)
 
 
+def _in_disc(region: np.ndarray, centre: tuple[int, int], radius: float) -> np.ndarray:
+    """``region`` cut to the disc of ``radius`` (rounded up) around ``centre`` (x, y)."""
+    disc = np.zeros(region.shape, np.uint8)
+    cv2.circle(disc, centre, int(math.ceil(radius)), 1, -1)
+    return region & disc.astype(bool)
+
+
 def _part_holding(region: np.ndarray, click: tuple[int, int]) -> np.ndarray:
     """The 8-connected part of ``region`` holding ``click`` (``(x, y)`` in its
     coordinates); ``region`` itself when the click is not in it."""
@@ -333,9 +340,7 @@ class LocalCorrector:
         if self.max_growth <= 0 or e >= d or keep.sum() <= self.max_growth * math.pi * d * d:
             return keep
         click = (int(p.x) - box[0], int(p.y) - box[1])
-        disc = np.zeros(keep.shape, np.uint8)
-        cv2.circle(disc, click, int(math.ceil(math.sqrt(self.max_growth) * d)), 1, -1)
-        return _part_holding(keep & disc.astype(bool), click)
+        return _part_holding(_in_disc(keep, click, math.sqrt(self.max_growth) * d), click)
 
     def _no_thicker_than_the_error(self, keep: np.ndarray, box: tuple[int, int, int, int], p: Point,
                                    d: float) -> np.ndarray:
@@ -351,9 +356,7 @@ class LocalCorrector:
         dt = cv2.distanceTransform(np.pad(keep, 1).astype(np.uint8), cv2.DIST_L2, 3)
         if float(dt.max()) <= limit:
             return keep
-        disc = np.zeros(keep.shape, np.uint8)
-        cv2.circle(disc, (int(p.x) - box[0], int(p.y) - box[1]), int(math.ceil(limit)), 1, -1)
-        return keep & disc.astype(bool)
+        return _in_disc(keep, (int(p.x) - box[0], int(p.y) - box[1]), limit)
 
     def _spare_other_clicks(self, keep: np.ndarray, box: tuple[int, int, int, int], p: Point,
                             clicks: tuple[Point, ...]) -> np.ndarray:
