@@ -28,7 +28,10 @@ IGNORE_VALUE = 128
 MIN_REGION = 1  # a region of one pixel is still an error a click can fix
 # Bump when the box, the click rule, the IoU or the stopping rule changes: cached
 # trajectories (metrics/trajectory_cache.py) of an older protocol are then not re-used.
-PROTOCOL_VERSION = 1
+PROTOCOL_VERSION = 2  # 2: near-ties of the interior distance break in raster order
+# OpenCV's precise distance transform returns equal distances (√50 twice) with float
+# noise that depends on the buffer's alignment, so a plain argmax flipped between runs.
+TIE = 1e-4
 
 
 class Click(NamedTuple):
@@ -103,9 +106,11 @@ def iou(pred: np.ndarray, fg: np.ndarray, valid: np.ndarray) -> float:
 
 
 def _interior(region: np.ndarray) -> tuple[int, int]:
-    """(row, col) of the pixel farthest from the region's edge (the image border is an edge)."""
+    """(row, col) of the pixel farthest from the region's edge (the image border is an edge);
+    of pixels within ``TIE`` of the farthest, the first in raster order."""
     dist = cv2.distanceTransform(np.pad(region.astype(np.uint8), 1), cv2.DIST_L2, cv2.DIST_MASK_PRECISE)
-    r, c = np.unravel_index(int(np.argmax(dist)), dist.shape)
+    first = int(np.flatnonzero(dist >= dist.max() - TIE)[0])
+    r, c = np.unravel_index(first, dist.shape)
     return int(r) - 1, int(c) - 1
 
 

@@ -11,6 +11,7 @@ from dis_annotator.metrics.noc import (
     Click,
     Step,
     Trajectory,
+    _interior,
     benchmark_box,
     iou,
     next_click,
@@ -123,3 +124,17 @@ def test_summary_worse_share_failures_and_reference():
     # judged against a baseline box IoU below 0.5, the same run is no failure
     assert summarise([a, b], reference={"a": 0.4}).failures == []
     assert math.isnan(summarise([Trajectory("c", "click")]).box_miou)
+
+
+def test_interior_ties_break_the_same_way_wherever_the_region_lies():
+    # An ellipse with two pixels at equal distance from its edge; OpenCV's float noise on
+    # them depends on the buffer's alignment, and a plain argmax followed it (protocol v1).
+    yy, xx = np.mgrid[:20, :20]
+    ellipse = ((yy - 9.483) / 0.7807) ** 2 + (xx - 10.776) ** 2 <= 8.883**2
+    picks = set()
+    for off in range(16):
+        region = np.zeros((40, 60), bool)
+        region[10:30, 20 + off:40 + off] = ellipse
+        r, c = _interior(region)
+        picks.add((r - 10, c - 20 - off))
+    assert len(picks) == 1

@@ -50,7 +50,9 @@ def error_parts(uncertainty: np.ndarray, mask: np.ndarray, band: float = BAND
 def interior(part: np.ndarray, weight: np.ndarray) -> tuple[int, int]:
     """(row, col) of the part's pixel farthest from its edge, ties broken by ``weight``."""
     dist = cv2.distanceTransform(np.pad(part.astype(np.uint8), 1), cv2.DIST_L2, cv2.DIST_MASK_PRECISE)
-    score = dist[1:-1, 1:-1] * (1.0 + 1e-3 * weight)
+    # Equal distances come back with float noise that depends on the buffer's alignment
+    # (metrics/noc.py); rounding makes them equal again, so the weight breaks the tie.
+    score = np.round(dist[1:-1, 1:-1], 3) * (1.0 + 1e-3 * weight)
     r, c = np.unravel_index(int(np.argmax(score)), score.shape)
     return int(r), int(c)
 
