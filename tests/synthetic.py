@@ -63,3 +63,16 @@ def two_tone_blob(h: int = 600, w: int = 800, seed: int = 1):
 
 def iou(a: np.ndarray, b: np.ndarray) -> float:
     return float((a & b).sum() / max(1, (a | b).sum()))
+
+
+def shifted_tie_ellipses(count: int = 16):
+    """``(region 40×60 bool, (row, col) of its 20×20 crop)`` for the same ellipse at
+    ``count`` column offsets. Two of its pixels lie at equal distance from its edge, and
+    OpenCV's precise distance transform returns them with float noise that depends on
+    the buffer's alignment: a plain argmax picks either (docs/adr/0162)."""
+    yy, xx = np.mgrid[:20, :20]
+    ellipse = ((yy - 9.483) / 0.7807) ** 2 + (xx - 10.776) ** 2 <= 8.883**2
+    for off in range(count):
+        region = np.zeros((40, 60), bool)
+        region[10:30, 20 + off:40 + off] = ellipse
+        yield region, (10, 20 + off)

@@ -9,7 +9,7 @@ import pytest
 from dis_annotator.engine.types import Box, ImageData, MaskOutput, Point, Prompt
 from dis_annotator.engine.uncertainty import UncertaintyEstimator
 from dis_annotator.engine.uncertainty.suggest import interior
-from tests.synthetic import textured_background
+from tests.synthetic import shifted_tie_ellipses, textured_background
 
 OBJECT = np.array([200, 60, 40], np.float32)
 
@@ -156,13 +156,8 @@ def test_thin_spokes_stay_in_the_band_when_the_working_grid_is_coarse():
 
 
 def test_suggested_point_does_not_depend_on_where_the_part_lies_in_memory():
-    # Equal distances carry alignment-dependent float noise (as in metrics/noc.py).
-    yy, xx = np.mgrid[:20, :20]
-    ellipse = ((yy - 9.483) / 0.7807) ** 2 + (xx - 10.776) ** 2 <= 8.883**2
     picks = set()
-    for off in range(16):
-        part = np.zeros((40, 60), bool)
-        part[10:30, 20 + off:40 + off] = ellipse
+    for part, (r0, c0) in shifted_tie_ellipses():
         r, c = interior(part, np.ones(part.shape, np.float32))
-        picks.add((r - 10, c - 20 - off))
+        picks.add((r - r0, c - c0))
     assert len(picks) == 1

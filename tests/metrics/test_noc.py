@@ -19,6 +19,7 @@ from dis_annotator.metrics.noc import (
     split_target,
 )
 from dis_annotator.metrics.noc_report import summarise
+from tests.synthetic import shifted_tie_ellipses
 
 
 def _mask(h: int = 100, w: int = 200) -> np.ndarray:
@@ -127,14 +128,8 @@ def test_summary_worse_share_failures_and_reference():
 
 
 def test_interior_ties_break_the_same_way_wherever_the_region_lies():
-    # An ellipse with two pixels at equal distance from its edge; OpenCV's float noise on
-    # them depends on the buffer's alignment, and a plain argmax followed it (protocol v1).
-    yy, xx = np.mgrid[:20, :20]
-    ellipse = ((yy - 9.483) / 0.7807) ** 2 + (xx - 10.776) ** 2 <= 8.883**2
     picks = set()
-    for off in range(16):
-        region = np.zeros((40, 60), bool)
-        region[10:30, 20 + off:40 + off] = ellipse
+    for region, (r0, c0) in shifted_tie_ellipses():
         r, c = _interior(region)
-        picks.add((r - 10, c - 20 - off))
-    assert len(picks) == 1
+        picks.add((r - r0, c - c0))
+    assert len(picks) == 1  # protocol v1 gave two
