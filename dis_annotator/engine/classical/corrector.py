@@ -13,7 +13,9 @@ far from the background, but its region is narrow).
    ``min_reach``..``max_reach`` of the image diagonal); nothing outside it changes.
 2. GrabCut runs in it at ≤ ``max_work_pixels``: labels start from the current mask; the
    window's inner border keeps its labels as hard labels (the cut cannot leak out);
-   every other click is a small hard seed. The click's coherent region and a disc of
+   every other click is a small hard seed. The click's coherent region (a colour flood,
+   joined by the nearby pixels whose colours are nearer the click's than the far
+   surround's: texture stops a flood, see ``similar_region``) and a disc of
    ``flip_frac·e`` (plus the part of a ``flip_frac·d`` disc inside the coherent region)
    become probable-click-side, so the colour models learn what the click means; a disc
    of ``seed_frac·e`` (plus the part of ``seed_frac·d`` inside the coherent region) is
@@ -39,6 +41,7 @@ import numpy as np
 from scipy.ndimage import binary_fill_holes
 
 from dis_annotator.engine.classical.colour_model import ColourModel
+from dis_annotator.engine.classical.similar_region import similar_region
 from dis_annotator.engine.constraints import nearer_to_others
 from dis_annotator.engine.types import ImageData, MaskOutput, Point, Prompt, StageReport
 
@@ -180,11 +183,15 @@ class LocalCorrector:
         click_seed_px: int = 2,
         cache_images: int = 4,
         max_thickness: float = 3.0,
+        similar_patch: float = 4.0,
     ) -> None:
         """``guard`` says where the seeds and the probable-click-side zone may reach:
         ``"both"`` (default) keeps the ``d``-sized discs inside the click's coherent colour
         region, ``"seed"`` only the seed, ``"disc"`` neither, ``"narrow"`` uses ``e``-sized
-        discs only. ``flood_tol`` 0 turns the coherent region off (then ``e`` = ``d``)."""
+        discs only. ``flood_tol`` 0 turns the coherent region off (then ``e`` = ``d``).
+        ``similar_patch`` > 0 joins to the flood the pixels near the click whose colours
+        are nearer the click's (within that many working pixels) than the far surround's
+        (:func:`similar_region`: texture stops a flood); 0 turns that off."""
         if guard not in ("both", "seed", "disc", "narrow"):
             raise ValueError(f"unknown guard {guard!r}")
         self.reach = reach
@@ -200,6 +207,7 @@ class LocalCorrector:
         self.max_work_pixels = max_work_pixels
         self.click_seed_px = click_seed_px
         self.max_thickness = max_thickness
+        self.similar_patch = similar_patch
         self._lab_cache: OrderedDict[str, tuple[np.ndarray, float]] = OrderedDict()
         self._cache_images = cache_images
 
@@ -425,6 +433,8 @@ class LocalCorrector:
         flood = np.zeros_like(cur)
         if self.flood_tol > 0:
             flood = _flood(rgb, centre, allowed, self.flood_tol)
+            if self.similar_patch > 0:
+                flood |= similar_region(rgb, centre, allowed, self.similar_patch)
         solid = _solid(flood) & allowed
         if self.guard == "disc":
             seed, flip = disc(self.seed_frac * d), disc(self.flip_frac * d)
