@@ -9,7 +9,7 @@ import pytest
 from dis_annotator.engine.classical.corrector import LocalCorrector, distance_to
 from dis_annotator.engine.factory import build_pipeline
 from dis_annotator.engine.types import Box, ImageData, MaskOutput, Point, Prompt, Request
-from tests.synthetic import iou, textured_background, two_tone_blob
+from tests.synthetic import iou, spoked_wheel, textured_background, two_tone_blob
 
 
 def interior(region: np.ndarray) -> Point:
@@ -192,3 +192,45 @@ def test_a_click_in_a_long_textured_false_strip_removes_a_disc_of_it_not_a_speck
     assert removed.sum() >= 0.6 * (strip & near).sum()  # a disc of the strip, not a speck
     assert not (removed & ~near).any()  # bounded by the error's size
     assert not (removed & obj).any()
+
+
+def _wheel_without_spokes(spoke_px: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, Point]:
+    """spoked_wheel's image and truth, a mask with the rim and hub only, and a
+    foreground click on a spoke halfway between them (~115 px from the mask)."""
+    img, truth, _ = spoked_wheel(800, 0, 24, spoke_px)
+    inner = np.zeros(truth.shape, np.uint8)
+    cv2.circle(inner, (400, 400), int(800 * 0.38) - 8, 1, -1)
+    cv2.circle(inner, (400, 400), 800 // 30 + 6, 0, -1)
+    spokes = truth & inner.astype(bool)
+    ys, xs = np.nonzero(spokes)
+    a = 2 * np.pi * 3 / 24
+    k = int(np.argmin((xs - 400 - 152 * np.cos(a)) ** 2 + (ys - 400 - 152 * np.sin(a)) ** 2))
+    return img, truth, truth & ~spokes, Point(xs[k] + 0.5, ys[k] + 0.5, True)
+
+
+@pytest.mark.parametrize("spoke_px", [4, 6])
+def test_a_click_on_a_thin_spoke_far_from_the_mask_adds_the_spoke_not_the_background(spoke_px):
+    """The window's cut at a third of the resolution loses a spoke and added a blob of
+    the textured background around the click (1 681 px, 428 of them spoke, at 4 px);
+    the click's colour line is added instead (ADR 0164)."""
+    img, truth, previous, click = _wheel_without_spokes(spoke_px)
+    added = _correct(img, previous, click).mask & ~previous
+    assert added.sum() >= 200
+    assert (added & truth).sum() >= 0.95 * added.sum()
+
+
+def test_a_thin_streak_inside_a_distinct_missed_part_still_adds_the_part():
+    """A light streak across a dark missed part: the click's colour region is a thin
+    line, but the window's cut found colours that do not stay background around it, so
+    the cut (the part) is kept."""
+    rng = np.random.default_rng(5)
+    img = np.clip(textured_background(400, 400, rng), 0, 255).astype(np.uint8)
+    obj = np.zeros((400, 400), bool)
+    obj[40:140, 100:300] = True
+    part = np.zeros((400, 400), bool)
+    part[140:300, 150:250] = True
+    img[obj] = (200, 40, 40)
+    img[part] = (40, 30, 90)
+    img[200:300, 198:203] = (170, 170, 230)  # the streak: 5 px wide, 100 px long
+    added = _correct(img, obj, Point(200.5, 250.5, True)).mask & ~obj
+    assert iou(added, part) >= 0.5

@@ -1,6 +1,7 @@
 """Classical click corrector: each click fixes the region it sits in, and nothing far away.
 
-Why local GrabCut and what else was measured: docs/adr/0105-classical-click-corrector.md.
+Why local GrabCut and what else was measured: docs/adr/0105-classical-click-corrector.md
+(texture: 0163; thin lines: 0164).
 
 A click on the wrong side of the current mask names an error region: a foreground click
 a missed part, a background click a false part. Two sizes describe it: ``d``, the click's
@@ -20,6 +21,9 @@ far from the background, but its region is narrow).
    become probable-click-side, so the colour models learn what the click means; a disc
    of ``seed_frac·e`` (plus the part of ``seed_frac·d`` inside the coherent region) is
    a hard seed.
+   A foreground click whose colour region is a thin line far from the mask (a stem, a
+   spoke) adds that line instead when the cut took colours that also stay background
+   around it: at the working scale the line was lost (``thin_part``).
 3. The change is one-sided and connected: a foreground click only adds, a background
    click only removes, and only the connected part of the change holding the click is
    kept. A change larger than ``max_growth·π·d²`` (when ``e`` < ``d``) is more than an
@@ -42,6 +46,7 @@ from scipy.ndimage import binary_fill_holes
 
 from dis_annotator.engine.classical.colour_model import ColourModel
 from dis_annotator.engine.classical.similar_region import similar_region
+from dis_annotator.engine.classical.thin_part import colour_overlap, is_thin_line
 from dis_annotator.engine.constraints import nearer_to_others
 from dis_annotator.engine.types import ImageData, MaskOutput, Point, Prompt, StageReport
 
@@ -184,6 +189,8 @@ class LocalCorrector:
         cache_images: int = 4,
         max_thickness: float = 3.0,
         similar_patch: float = 4.0,
+        thin_halfwidth: float = 5.0,
+        thin_overlap: float = 0.6,
     ) -> None:
         """``guard`` says where the seeds and the probable-click-side zone may reach:
         ``"both"`` (default) keeps the ``d``-sized discs inside the click's coherent colour
@@ -191,7 +198,11 @@ class LocalCorrector:
         discs only. ``flood_tol`` 0 turns the coherent region off (then ``e`` = ``d``).
         ``similar_patch`` > 0 joins to the flood the pixels near the click whose colours
         are nearer the click's (within that many working pixels) than the far surround's
-        (:func:`similar_region`: texture stops a flood); 0 turns that off."""
+        (:func:`similar_region`: texture stops a flood); 0 turns that off.
+        A foreground click whose colour region is a thin line (half-width ≤
+        ``thin_halfwidth`` px) far from the mask adds that line instead of the window's
+        cut when the cut's colours overlap what stays background by ≥ ``thin_overlap``
+        (``thin_part``); an overlap above 1 turns that off."""
         if guard not in ("both", "seed", "disc", "narrow"):
             raise ValueError(f"unknown guard {guard!r}")
         self.reach = reach
@@ -208,6 +219,8 @@ class LocalCorrector:
         self.click_seed_px = click_seed_px
         self.max_thickness = max_thickness
         self.similar_patch = similar_patch
+        self.thin_halfwidth = thin_halfwidth
+        self.thin_overlap = thin_overlap
         self._lab_cache: OrderedDict[str, tuple[np.ndarray, float]] = OrderedDict()
         self._cache_images = cache_images
 
@@ -293,10 +306,25 @@ class LocalCorrector:
         colour tolerance."""
         if self.flood_tol <= 0:
             return math.inf
-        lab, s = self._small_lab(image)
         h, w = mask.shape
         x, y = int(p.x), int(p.y)
-        x0, y0, x1, y1 = max(0, x - cap), max(0, y - cap), min(w, x + cap + 1), min(h, y + cap + 1)
+        window = (max(0, x - cap), max(0, y - cap), min(w, x + cap + 1), min(h, y + cap + 1))
+        region, _, s, (cx, cy) = self._coherent_region(image, mask, p, window)
+        if not region.any():
+            return 0.0
+        # Texture leaves pinholes in a colour flood; close and fill them so the radius
+        # measures the region, not the nearest speck of another colour.
+        dt = cv2.distanceTransform(np.pad(_solid(region), 1).astype(np.uint8), cv2.DIST_L2, 5)
+        return float(dt[cy + 1, cx + 1]) / s
+
+    def _coherent_region(
+        self, image: ImageData, mask: np.ndarray, p: Point, window: tuple[int, int, int, int]
+    ) -> tuple[np.ndarray, np.ndarray, float, tuple[int, int]]:
+        """The click's colour flood within ``window`` (image pixels, x1/y1 exclusive) on
+        the cached ≤ 0.25 MP Lab grid: ``(region, the click's side of the mask there,
+        the grid's scale, the click's (x, y) on it)``; both arrays h'×w' bool."""
+        lab, s = self._small_lab(image)
+        x0, y0, x1, y1 = window
         sx0, sy0 = int(x0 * s), int(y0 * s)
         sx1 = min(lab.shape[1], max(sx0 + 1, int(math.ceil(x1 * s))))
         sy1 = min(lab.shape[0], max(sy0 + 1, int(math.ceil(y1 * s))))
@@ -305,16 +333,44 @@ class LocalCorrector:
             sub = cv2.resize(sub.astype(np.uint8), (sx1 - sx0, sy1 - sy0),
                              interpolation=cv2.INTER_NEAREST).astype(bool)
         allowed = ~sub if p.positive else sub
-        cx = min(sx1 - sx0 - 1, int(x * s) - sx0)
-        cy = min(sy1 - sy0 - 1, int(y * s) - sy0)
+        cx = min(sx1 - sx0 - 1, int(int(p.x) * s) - sx0)
+        cy = min(sy1 - sy0 - 1, int(int(p.y) * s) - sy0)
         region = _flood_lab(np.ascontiguousarray(lab[sy0:sy1, sx0:sx1]), (cx, cy), allowed,
                             self.flood_tol)
-        if not region.any():
-            return 0.0
-        # Texture leaves pinholes in a colour flood; close and fill them so the radius
-        # measures the region, not the nearest speck of another colour.
-        dt = cv2.distanceTransform(np.pad(_solid(region), 1).astype(np.uint8), cv2.DIST_L2, 5)
-        return float(dt[cy + 1, cx + 1]) / s
+        return region, allowed, s, (cx, cy)
+
+    def _thin_part(self, image: ImageData, mask: np.ndarray, p: Point, d: float,
+                   box: tuple[int, int, int, int]) -> np.ndarray | None:
+        """The thin line a foreground click sits on, over ``box`` at full resolution, or
+        None when its coherent region is not a thin line apart from the mask
+        (``thin_part.is_thin_line``)."""
+        if not p.positive or self.flood_tol <= 0 or not math.isfinite(d):
+            return None
+        region, allowed, s, _ = self._coherent_region(image, mask, p, box)
+        line = _solid(region) & allowed
+        if not is_thin_line(line, s, d, self.thin_halfwidth):
+            return None
+        x0, y0, x1, y1 = box
+        full = cv2.resize(line.astype(np.uint8), (x1 - x0, y1 - y0),
+                          interpolation=cv2.INTER_NEAREST).astype(bool) & ~mask[y0:y1, x0:x1]
+        click = (int(p.x) - x0, int(p.y) - y0)
+        return _part_holding(full, click) if full[click[1], click[0]] else None
+
+    def _thin_part_instead(self, image: ImageData, mask: np.ndarray, p: Point, d: float,
+                           box: tuple[int, int, int, int], keep: np.ndarray) -> np.ndarray:
+        """``keep``, or the thin line the click sits on when the window's cut lost it: the
+        cut took colours that also stay on the background side around it (their overlap
+        ≥ ``thin_overlap``) while the click's own colour region is a thin line."""
+        if self.thin_overlap > 1:
+            return keep
+        line = self._thin_part(image, mask, p, d, box)
+        if line is None:
+            return keep
+        x0, y0, x1, y1 = box
+        stays = ~mask[y0:y1, x0:x1] & ~keep
+        if colour_overlap(image.array[y0:y1, x0:x1], keep, stays) < self.thin_overlap:
+            return keep
+        return line
 
     def _fix(
         self, image: ImageData, mask: np.ndarray, p: Point, clicks: tuple[Point, ...],
@@ -322,6 +378,7 @@ class LocalCorrector:
     ) -> tuple[int, int, int, int]:
         box, d, e = self.geometry(image, mask, p)
         keep = self._propose(image, mask, p, clicks, box, d, e)
+        keep = self._thin_part_instead(image, mask, p, d, box, keep)
         keep = self._no_larger_than_the_error(keep, box, p, d, e)
         x0, y0, x1, y1 = box
         if limit is not None:
