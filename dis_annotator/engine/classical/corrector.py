@@ -190,7 +190,9 @@ class LocalCorrector:
         max_thickness: float = 3.0,
         similar_patch: float = 4.0,
         thin_halfwidth: float = 5.0,
-        thin_overlap: float = 0.6,
+        thin_overlap: float = 0.5,
+        thin_flood_tol: float = 20.0,
+        thin_reach: int = 256,
     ) -> None:
         """``guard`` says where the seeds and the probable-click-side zone may reach:
         ``"both"`` (default) keeps the ``d``-sized discs inside the click's coherent colour
@@ -202,7 +204,9 @@ class LocalCorrector:
         A foreground click whose colour region is a thin line (half-width ≤
         ``thin_halfwidth`` px) far from the mask adds that line instead of the window's
         cut when the cut's colours overlap what stays background by ≥ ``thin_overlap``
-        (``thin_part``); an overlap above 1 turns that off."""
+        (``thin_part``); an overlap above 1 turns that off. A line a pixel or two wide
+        blends with what is behind it, so when the ``flood_tol`` flood is not a line, one
+        at ``thin_flood_tol`` is tried."""
         if guard not in ("both", "seed", "disc", "narrow"):
             raise ValueError(f"unknown guard {guard!r}")
         self.reach = reach
@@ -221,6 +225,8 @@ class LocalCorrector:
         self.similar_patch = similar_patch
         self.thin_halfwidth = thin_halfwidth
         self.thin_overlap = thin_overlap
+        self.thin_flood_tol = thin_flood_tol
+        self.thin_reach = thin_reach
         self._lab_cache: OrderedDict[str, tuple[np.ndarray, float]] = OrderedDict()
         self._cache_images = cache_images
 
@@ -309,7 +315,7 @@ class LocalCorrector:
         h, w = mask.shape
         x, y = int(p.x), int(p.y)
         window = (max(0, x - cap), max(0, y - cap), min(w, x + cap + 1), min(h, y + cap + 1))
-        region, _, s, (cx, cy) = self._coherent_region(image, mask, p, window)
+        region, s, (cx, cy) = self._coherent_region(image, mask, p, window)
         if not region.any():
             return 0.0
         # Texture leaves pinholes in a colour flood; close and fill them so the radius
@@ -319,10 +325,10 @@ class LocalCorrector:
 
     def _coherent_region(
         self, image: ImageData, mask: np.ndarray, p: Point, window: tuple[int, int, int, int]
-    ) -> tuple[np.ndarray, np.ndarray, float, tuple[int, int]]:
+    ) -> tuple[np.ndarray, float, tuple[int, int]]:
         """The click's colour flood within ``window`` (image pixels, x1/y1 exclusive) on
-        the cached ≤ 0.25 MP Lab grid: ``(region, the click's side of the mask there,
-        the grid's scale, the click's (x, y) on it)``; both arrays h'×w' bool."""
+        the cached ≤ 0.25 MP Lab grid: ``(region h'×w' bool, the grid's scale, the click's
+        (x, y) on it)``."""
         lab, s = self._small_lab(image)
         x0, y0, x1, y1 = window
         sx0, sy0 = int(x0 * s), int(y0 * s)
@@ -337,24 +343,34 @@ class LocalCorrector:
         cy = min(sy1 - sy0 - 1, int(int(p.y) * s) - sy0)
         region = _flood_lab(np.ascontiguousarray(lab[sy0:sy1, sx0:sx1]), (cx, cy), allowed,
                             self.flood_tol)
-        return region, allowed, s, (cx, cy)
+        return region, s, (cx, cy)
 
     def _thin_part(self, image: ImageData, mask: np.ndarray, p: Point, d: float,
                    box: tuple[int, int, int, int]) -> np.ndarray | None:
         """The thin line a foreground click sits on, over ``box`` at full resolution, or
-        None when its coherent region is not a thin line apart from the mask
-        (``thin_part.is_thin_line``)."""
+        None when its colour flood is not a thin line apart from the mask
+        (``thin_part.is_thin_line``).
+
+        The flood runs at full resolution (3×3-smoothed Lab) within ``thin_reach`` px of
+        the click: on a reduced grid a 2-px wire is gone. A far part of the line is left
+        to the next click."""
         if not p.positive or self.flood_tol <= 0 or not math.isfinite(d):
             return None
-        region, allowed, s, _ = self._coherent_region(image, mask, p, box)
-        line = _solid(region) & allowed
-        if not is_thin_line(line, s, d, self.thin_halfwidth):
+        x, y = int(p.x), int(p.y)
+        bx0, by0, bx1, by1 = box
+        r = self.thin_reach
+        x0, y0, x1, y1 = max(bx0, x - r), max(by0, y - r), min(bx1, x + r + 1), min(by1, y + r + 1)
+        lab = cv2.cvtColor(cv2.GaussianBlur(image.array[y0:y1, x0:x1], (3, 3), 0), cv2.COLOR_RGB2LAB)
+        allowed = ~mask[y0:y1, x0:x1]
+        for tol in (self.flood_tol, self.thin_flood_tol):
+            line = _solid(_flood_lab(lab.copy(), (x - x0, y - y0), allowed, tol)) & allowed
+            if is_thin_line(line, 1.0, d, self.thin_halfwidth):
+                break
+        else:
             return None
-        x0, y0, x1, y1 = box
-        full = cv2.resize(line.astype(np.uint8), (x1 - x0, y1 - y0),
-                          interpolation=cv2.INTER_NEAREST).astype(bool) & ~mask[y0:y1, x0:x1]
-        click = (int(p.x) - x0, int(p.y) - y0)
-        return _part_holding(full, click) if full[click[1], click[0]] else None
+        full = np.zeros((by1 - by0, bx1 - bx0), bool)
+        full[y0 - by0:y1 - by0, x0 - bx0:x1 - bx0] = line
+        return _part_holding(full, (x - bx0, y - by0))
 
     def _thin_part_instead(self, image: ImageData, mask: np.ndarray, p: Point, d: float,
                            box: tuple[int, int, int, int], keep: np.ndarray) -> np.ndarray:

@@ -4,7 +4,7 @@ The corrector's GrabCut works in a window sized to the click's distance from the
 at ≤ 40 k working pixels. A click on a stem 70 px below a bush's crown gets a window of
 ~800 px at a third of the resolution, where a 6-px stem is two pixels blended into the
 hedge behind it, and the cut added a blob of hedge (7 315 px, 1 243 of them stem). The
-click's colour flood, at near full resolution, still follows the stem. When that flood
+click's colour flood at full resolution still follows the stem. When that flood
 is a long thin line far from the mask, and the window's cut took colours that also stay
 background around it (it did not find a distinct part), the thin line is the change.
 
