@@ -234,21 +234,3 @@ def test_a_thin_streak_inside_a_distinct_missed_part_still_adds_the_part():
     img[200:300, 198:203] = (170, 170, 230)  # the streak: 5 px wide, 100 px long
     added = _correct(img, obj, Point(200.5, 250.5, True)).mask & ~obj
     assert iou(added, part) >= 0.5
-
-
-def test_a_foreground_change_far_thicker_than_the_clicks_region_is_cut_to_a_disc():
-    """A click on a narrow part (its colour region 3 px in radius) far from the mask
-    (d = 60): a 40-px-radius blob is cut to the disc of 4 × 3 px around the click; a
-    background click, or a region as wide as d, keeps the change (ADR 0165)."""
-    blob = np.zeros((200, 200), bool)
-    cv2.circle(blob.view(np.uint8), (100, 100), 40, 1, -1)
-    box = (0, 0, 200, 200)
-    corrector = LocalCorrector()
-    fg_click, bg_click = Point(100.5, 100.5, True), Point(100.5, 100.5, False)
-    cut = corrector._no_thicker_than_its_region(blob, box, fg_click, 60.0, 3.0, 3.0)
-    disc = np.zeros((200, 200), np.uint8)
-    cv2.circle(disc, (100, 100), 12, 1, -1)
-    assert cut.sum() == (blob & disc.astype(bool)).sum()
-    assert corrector._no_thicker_than_its_region(blob, box, bg_click, 60.0, 3.0, 3.0).sum() == blob.sum()
-    assert corrector._no_thicker_than_its_region(blob, box, fg_click, 60.0, 3.0, 60.0).sum() == blob.sum()
-    assert corrector._no_thicker_than_its_region(blob, box, fg_click, 60.0, 3.0, None).sum() == blob.sum()

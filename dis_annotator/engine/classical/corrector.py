@@ -1,7 +1,7 @@
 """Classical click corrector: each click fixes the region it sits in, and nothing far away.
 
 Why local GrabCut and what else was measured: docs/adr/0105-classical-click-corrector.md
-(texture: 0163; thin lines: 0164; thin parts: 0165).
+(texture: 0163; thin lines: 0164).
 
 A click on the wrong side of the current mask names an error region: a foreground click
 a missed part, a background click a false part. Two sizes describe it: ``d``, the click's
@@ -28,8 +28,6 @@ far from the background, but its region is narrow).
    click only removes, and only the connected part of the change holding the click is
    kept. A change larger than ``max_growth·π·d²`` (when ``e`` < ``d``) is more than an
    error of that size can hold; it is cut to the disc of that area around the click.
-   A foreground change far thicker than the click's texture-aware colour region (a
-   click on a leg far from the mask) is cut to a disc of a few times its radius.
 4. A change computed at reduced scale is brought back to full resolution by deciding
    the pixels near its edge by colour.
 
@@ -195,7 +193,6 @@ class LocalCorrector:
         thin_overlap: float = 0.5,
         thin_flood_tol: float = 20.0,
         thin_reach: int = 256,
-        region_thickness: float = 4.0,
     ) -> None:
         """``guard`` says where the seeds and the probable-click-side zone may reach:
         ``"both"`` (default) keeps the ``d``-sized discs inside the click's coherent colour
@@ -209,9 +206,7 @@ class LocalCorrector:
         cut when the cut's colours overlap what stays background by ≥ ``thin_overlap``
         (``thin_part``); an overlap above 1 turns that off. A line a pixel or two wide
         blends with what is behind it, so when the ``flood_tol`` flood is not a line, one
-        at ``thin_flood_tol`` is tried. A foreground change thicker than
-        ``region_thickness`` × the click's texture-aware region's radius is cut to a disc
-        of that radius (0 turns that off)."""
+        at ``thin_flood_tol`` is tried."""
         if guard not in ("both", "seed", "disc", "narrow"):
             raise ValueError(f"unknown guard {guard!r}")
         self.reach = reach
@@ -232,7 +227,6 @@ class LocalCorrector:
         self.thin_overlap = thin_overlap
         self.thin_flood_tol = thin_flood_tol
         self.thin_reach = thin_reach
-        self.region_thickness = region_thickness
         self._lab_cache: OrderedDict[str, tuple[np.ndarray, float]] = OrderedDict()
         self._cache_images = cache_images
 
@@ -399,8 +393,7 @@ class LocalCorrector:
         limit: tuple[int, int, int, int] | None = None,
     ) -> tuple[int, int, int, int]:
         box, d, e = self.geometry(image, mask, p)
-        keep, region_radius = self._propose(image, mask, p, clicks, box, d, e)
-        keep = self._no_thicker_than_its_region(keep, box, p, d, e, region_radius)
+        keep = self._propose(image, mask, p, clicks, box, d, e)
         keep = self._thin_part_instead(image, mask, p, d, box, keep)
         keep = self._no_larger_than_the_error(keep, box, p, d, e)
         x0, y0, x1, y1 = box
@@ -446,31 +439,6 @@ class LocalCorrector:
             return keep
         return _in_disc(keep, (int(p.x) - box[0], int(p.y) - box[1]), limit)
 
-    def _no_thicker_than_its_region(self, keep: np.ndarray, box: tuple[int, int, int, int],
-                                    p: Point, d: float, e: float,
-                                    region_radius: float | None) -> np.ndarray:
-        """A foreground click's ``keep`` cut to a disc around the click when it is far
-        thicker than the click's colour region says the missed part is.
-
-        ``d`` bounds the missed part's half-width only when the click sits in its middle;
-        a click on a leg or an antler far from the mask has a large ``d`` and a narrow
-        part, and the window's cut, at a fraction of the resolution, added a blob of what
-        surrounds it. The texture-aware region (``similar_region``) is wide in texture
-        and narrow on such a part, so ``region_thickness`` × its radius at the click
-        bounds the change's thickness (docs/adr/0165)."""
-        if (not p.positive or region_radius is None or e >= d or self.region_thickness <= 0
-                or not keep.any()):
-            return keep
-        radius = max(region_radius, e, self.min_halfwidth)
-        if radius >= d:
-            return keep
-        limit = self.region_thickness * radius
-        depth = cv2.distanceTransform(np.pad(keep, 1).astype(np.uint8), cv2.DIST_L2, 3)
-        if float(depth.max()) <= limit:
-            return keep
-        click = (int(p.x) - box[0], int(p.y) - box[1])
-        return _part_holding(_in_disc(keep, click, limit), click)
-
     def _spare_other_clicks(self, keep: np.ndarray, box: tuple[int, int, int, int], p: Point,
                             clicks: tuple[Point, ...]) -> np.ndarray:
         """``keep`` without the pixels nearer to a click of the other label than to ``p``
@@ -490,11 +458,9 @@ class LocalCorrector:
         box: tuple[int, int, int, int],
         d: float,
         e: float,
-    ) -> tuple[np.ndarray, float | None]:
+    ) -> np.ndarray:
         """The change one click makes inside ``box``: a bool array over the window at full
-        resolution, one-sided and connected to the click (see the module docstring), and
-        the radius (image px) at the click of its texture-aware colour region
-        (``similar_region``; None when that is off)."""
+        resolution, one-sided and connected to the click (see the module docstring)."""
         x0, y0, x1, y1 = box
         h, w = mask.shape
         cw, ch = x1 - x0, y1 - y0
@@ -538,14 +504,10 @@ class LocalCorrector:
             return out.astype(bool)
 
         flood = np.zeros_like(cur)
-        region_radius = None
         if self.flood_tol > 0:
             flood = _flood(rgb, centre, allowed, self.flood_tol)
             if self.similar_patch > 0:
-                similar = similar_region(rgb, centre, allowed, self.similar_patch)
-                flood |= similar
-                depth = cv2.distanceTransform(np.pad(_solid(similar), 1).astype(np.uint8), cv2.DIST_L2, 3)
-                region_radius = float(depth[centre[1] + 1, centre[0] + 1]) * cw / ww
+                flood |= similar_region(rgb, centre, allowed, self.similar_patch)
         solid = _solid(flood) & allowed
         if self.guard == "disc":
             seed, flip = disc(self.seed_frac * d), disc(self.flip_frac * d)
@@ -584,7 +546,7 @@ class LocalCorrector:
             touching = touching[touching > 0]
             if n > 2 and touching.size:
                 keep = np.isin(lab, touching)
-        return keep, region_radius
+        return keep
 
     def describe(self) -> dict[str, Any]:
         return {"name": self.name, "reach": self.reach, "seed_frac": self.seed_frac,
