@@ -312,25 +312,10 @@ class LocalCorrector:
         colour tolerance."""
         if self.flood_tol <= 0:
             return math.inf
+        lab, s = self._small_lab(image)
         h, w = mask.shape
         x, y = int(p.x), int(p.y)
-        window = (max(0, x - cap), max(0, y - cap), min(w, x + cap + 1), min(h, y + cap + 1))
-        region, s, (cx, cy) = self._coherent_region(image, mask, p, window)
-        if not region.any():
-            return 0.0
-        # Texture leaves pinholes in a colour flood; close and fill them so the radius
-        # measures the region, not the nearest speck of another colour.
-        dt = cv2.distanceTransform(np.pad(_solid(region), 1).astype(np.uint8), cv2.DIST_L2, 5)
-        return float(dt[cy + 1, cx + 1]) / s
-
-    def _coherent_region(
-        self, image: ImageData, mask: np.ndarray, p: Point, window: tuple[int, int, int, int]
-    ) -> tuple[np.ndarray, float, tuple[int, int]]:
-        """The click's colour flood within ``window`` (image pixels, x1/y1 exclusive) on
-        the cached ≤ 0.25 MP Lab grid: ``(region h'×w' bool, the grid's scale, the click's
-        (x, y) on it)``."""
-        lab, s = self._small_lab(image)
-        x0, y0, x1, y1 = window
+        x0, y0, x1, y1 = max(0, x - cap), max(0, y - cap), min(w, x + cap + 1), min(h, y + cap + 1)
         sx0, sy0 = int(x0 * s), int(y0 * s)
         sx1 = min(lab.shape[1], max(sx0 + 1, int(math.ceil(x1 * s))))
         sy1 = min(lab.shape[0], max(sy0 + 1, int(math.ceil(y1 * s))))
@@ -339,11 +324,16 @@ class LocalCorrector:
             sub = cv2.resize(sub.astype(np.uint8), (sx1 - sx0, sy1 - sy0),
                              interpolation=cv2.INTER_NEAREST).astype(bool)
         allowed = ~sub if p.positive else sub
-        cx = min(sx1 - sx0 - 1, int(int(p.x) * s) - sx0)
-        cy = min(sy1 - sy0 - 1, int(int(p.y) * s) - sy0)
+        cx = min(sx1 - sx0 - 1, int(x * s) - sx0)
+        cy = min(sy1 - sy0 - 1, int(y * s) - sy0)
         region = _flood_lab(np.ascontiguousarray(lab[sy0:sy1, sx0:sx1]), (cx, cy), allowed,
                             self.flood_tol)
-        return region, s, (cx, cy)
+        if not region.any():
+            return 0.0
+        # Texture leaves pinholes in a colour flood; close and fill them so the radius
+        # measures the region, not the nearest speck of another colour.
+        dt = cv2.distanceTransform(np.pad(_solid(region), 1).astype(np.uint8), cv2.DIST_L2, 5)
+        return float(dt[cy + 1, cx + 1]) / s
 
     def _thin_part(self, image: ImageData, mask: np.ndarray, p: Point, d: float,
                    box: tuple[int, int, int, int]) -> np.ndarray | None:
