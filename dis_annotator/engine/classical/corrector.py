@@ -46,7 +46,7 @@ from scipy.ndimage import binary_fill_holes
 
 from dis_annotator.engine.classical.colour_model import ColourModel
 from dis_annotator.engine.classical.similar_region import similar_region
-from dis_annotator.engine.classical.thin_part import colour_overlap, is_thin_line
+from dis_annotator.engine.classical.thin_part import MIN_GAP, colour_overlap, is_thin_line
 from dis_annotator.engine.constraints import nearer_to_others
 from dis_annotator.engine.types import ImageData, MaskOutput, Point, Prompt, StageReport
 
@@ -344,7 +344,7 @@ class LocalCorrector:
         The flood runs at full resolution (3×3-smoothed Lab) within ``thin_reach`` px of
         the click: on a reduced grid a 2-px wire is gone. A far part of the line is left
         to the next click."""
-        if not p.positive or self.flood_tol <= 0 or not math.isfinite(d):
+        if not p.positive or self.flood_tol <= 0 or not math.isfinite(d) or d < MIN_GAP:
             return None
         x, y = int(p.x), int(p.y)
         bx0, by0, bx1, by1 = box

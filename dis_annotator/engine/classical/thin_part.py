@@ -16,12 +16,15 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-# Lab quantised to 16 levels per channel for the colour-overlap histograms.
-_LEVELS = 16
+from dis_annotator.engine.classical.colour_model import BINS, colour_bins
+
+# A line's half-width is at least 1 px, so a click nearer the mask than this is never
+# on a line "apart from the mask" (``is_thin_line``'s ``min_gap`` × 1 px).
+MIN_GAP = 6.0
 
 
 def is_thin_line(region: np.ndarray, scale: float, d: float, max_halfwidth: float = 5.0,
-                 min_length: float = 20.0, min_gap: float = 6.0) -> bool:
+                 min_length: float = 20.0, min_gap: float = MIN_GAP) -> bool:
     """Whether ``region`` (H×W bool, solid, on a grid of ``scale`` × the image's) is a
     thin line standing apart from the mask: half-width ``r`` ≤ ``max_halfwidth`` image
     px, area ≥ ``min_length``·r² (a line ~``min_length/2`` half-widths long), and the
@@ -42,8 +45,7 @@ def colour_overlap(rgb: np.ndarray, a: np.ndarray, b: np.ndarray) -> float:
     na, nb = np.count_nonzero(a), np.count_nonzero(b)
     if na == 0 or nb == 0:
         return 0.0
-    q = (cv2.cvtColor(rgb, cv2.COLOR_RGB2LAB) // (256 // _LEVELS)).astype(np.int32)
-    index = (q[..., 0] * _LEVELS + q[..., 1]) * _LEVELS + q[..., 2]
-    ha = np.bincount(index[a], minlength=_LEVELS**3) / na
-    hb = np.bincount(index[b], minlength=_LEVELS**3) / nb
+    index = colour_bins(cv2.cvtColor(rgb, cv2.COLOR_RGB2LAB))
+    ha = np.bincount(index[a], minlength=BINS**3) / na
+    hb = np.bincount(index[b], minlength=BINS**3) / nb
     return float(np.sqrt(ha * hb).sum())
