@@ -93,9 +93,6 @@ def summarise(rows: list[dict[str, Any]], key: str) -> tuple[int, float, float, 
 
 
 def main(argv: list[str] | None = None) -> int:
-    from dis_annotator.io import IMAGE_SUFFIXES
-    from dis_annotator.metrics.layout import files_by_stem
-
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data-root", type=Path, default=REPO.parent / "shared" / "data")
     ap.add_argument("--sets", default="GrabCut,Berkeley")
@@ -112,12 +109,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     spec = PipelineSpec(PIPELINE, args.engine)
     print(f"{PIPELINE}: {build(spec).summary()}")
-    tasks = []
-    for s in sets:
-        images = files_by_stem(s.images, tuple(IMAGE_SUFFIXES))
-        masks = files_by_stem(s.masks, (".png",))
-        tasks += [(s.name, k, images[k], masks[k], spec, args.clicks, not args.no_hce)
-                  for k in sorted(masks) if k in images]
+    tasks = [(s.name, stem, image, mask, spec, args.clicks, not args.no_hce)
+             for s in sets for stem, image, mask in s.objects()]
     t0 = time.perf_counter()
     rows = map_tasks(one, tasks, args.workers)
     print(f"{len(rows)} objects, box + {args.clicks} oracle clicks, {time.perf_counter() - t0:.0f} s, "

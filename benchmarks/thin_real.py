@@ -64,8 +64,6 @@ def one(task: tuple[str, str, Path, Path, PipelineSpec, bool]) -> dict[str, Any]
 def main(argv: list[str] | None = None) -> int:
     import numpy as np
 
-    from dis_annotator.io import IMAGE_SUFFIXES
-    from dis_annotator.metrics.layout import files_by_stem
     from dis_annotator.metrics.thin import MIN_THIN_PX
 
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -85,11 +83,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     spec = PipelineSpec(PIPELINE, args.engine)
     print(f"{PIPELINE}: {build(spec).summary()}")
-    tasks = []
-    for s in sets:
-        images = files_by_stem(s.images, tuple(IMAGE_SUFFIXES))
-        masks = files_by_stem(s.masks, (".png",))
-        tasks += [(s.name, k, images[k], masks[k], spec, args.click) for k in sorted(masks) if k in images]
+    tasks = [(s.name, stem, image, mask, spec, args.click) for s in sets for stem, image, mask in s.objects()]
     t0 = time.perf_counter()
     rows = map_tasks(one, tasks, args.workers)
     print(f"{len(rows)} objects, {time.perf_counter() - t0:.0f} s, {args.workers} workers; "

@@ -166,21 +166,13 @@ def make_tasks(
     in stem order (tune on one half, confirm on the other)."""
     if split not in SPLITS:
         raise ValueError(f"split must be one of {SPLITS}, got {split!r}")
-    from dis_annotator.io import IMAGE_SUFFIXES
-    from dis_annotator.metrics.layout import files_by_stem
-
     tasks = []
     for s in sets:
-        images = files_by_stem(s.images, tuple(IMAGE_SUFFIXES))
-        masks = files_by_stem(s.masks, (".png",))
-        chosen = [k for k in sorted(masks) if k in images]
-        if split != "all":
-            chosen = chosen[(0 if split == "odd" else 1)::2]
-        chosen = chosen[:limit]
+        chosen = s.objects(split)[:limit]
         for start in starts:
-            for stem in chosen:
+            for stem, image, mask in chosen:
                 for spec in specs:
-                    tasks.append(Task(s.name, stem, images[stem], masks[stem], spec, start, max_clicks,
+                    tasks.append(Task(s.name, stem, image, mask, spec, start, max_clicks,
                                       stop_iou, baseline_cache))
     return tasks
 

@@ -77,20 +77,10 @@ def make_tasks(sets: Sequence[Any], spec: PipelineSpec, clicks: int, limit: int 
                parity: str = "all") -> list[SuggestTask]:
     """Every object of every set (sorted by stem); ``parity`` "odd"/"even" keeps the
     1st, 3rd, … or the 2nd, 4th, … object of each set (develop on one, confirm on the other)."""
-    from dis_annotator.io import IMAGE_SUFFIXES
-    from dis_annotator.metrics.layout import files_by_stem
-
     tasks = []
     for s in sets:
-        images = files_by_stem(s.images, tuple(IMAGE_SUFFIXES))
-        masks = files_by_stem(s.masks, (".png",))
-        stems = sorted(k for k in masks if k in images)
-        if parity == "odd":
-            stems = stems[0::2]
-        elif parity == "even":
-            stems = stems[1::2]
-        for stem in stems[:limit]:
-            tasks.append(SuggestTask(s.name, stem, images[stem], masks[stem], spec, clicks))
+        for stem, image, mask in s.objects(parity)[:limit]:
+            tasks.append(SuggestTask(s.name, stem, image, mask, spec, clicks))
     return tasks
 
 

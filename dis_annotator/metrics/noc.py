@@ -62,6 +62,22 @@ class BenchmarkSet:
     def masks(self) -> Path:
         return self.root / "masks"
 
+    def objects(self, parity: str = "all") -> list[tuple[str, Path, Path]]:
+        """``[(stem, image, mask)]`` in stem order for the stems with both files;
+        ``parity`` "odd" / "even" keeps the 1st, 3rd, … / 2nd, 4th, … of them (develop on
+        one half, confirm on the other)."""
+        from dis_annotator.io import IMAGE_SUFFIXES
+        from dis_annotator.metrics.layout import files_by_stem
+
+        images = files_by_stem(self.images, tuple(IMAGE_SUFFIXES))
+        masks = files_by_stem(self.masks, (".png",))
+        out = [(k, images[k], masks[k]) for k in sorted(masks) if k in images]
+        if parity == "odd":
+            return out[0::2]
+        if parity == "even":
+            return out[1::2]
+        return out
+
 
 def is_benchmark_set(path: Path) -> bool:
     return (path / "images").is_dir() and (path / "masks").is_dir()
