@@ -122,7 +122,8 @@ def main(argv: list[str] | None = None) -> int:
         rs = [r for r in rows if name in ("all", r["set"])]
         for key, label in keys:
             n, fell, vs_hce, vs_iou = summarise(rs, key)
-            print(f"{name:10s} {label:14s} {n:6d} {fell:6.2f} {vs_hce:9.3f} {vs_iou:11.3f}")
+            hce_col = "-" if args.no_hce else f"{vs_hce:.3f}"
+            print(f"{name:10s} {label:14s} {n:6d} {fell:6.2f} {hce_col:>9s} {vs_iou:11.3f}")
     return 0
 
 
