@@ -13,7 +13,8 @@ import numpy as np
 
 from dis_annotator.engine.classical.colour_model import ColourModel, colour_bins
 from dis_annotator.engine.classical.guided_filter import guided_filter
-from dis_annotator.engine.classical.roi import make_roi
+from dis_annotator.engine.classical.mixed_pixels import mixed_pixels
+from dis_annotator.engine.classical.roi import Roi, make_roi
 from dis_annotator.engine.types import Box, ImageData, MaskOutput, Prompt, StageReport
 
 # ROIs up to this size are refined at full resolution (band-only above ``full_pixels``).
@@ -62,7 +63,12 @@ class ClassicalRefiner:
         min_surround: int = 2000,
         full_pixels: int = 2_000_000,
         tile: int = 256,
+        mixed_alpha: float = 0.4,
     ) -> None:
+        """``mixed_alpha``: a pixel just outside the result whose colour sits at least
+        that far from the background's towards the object's joins it
+        (``mixed_pixels``); 1 turns that off."""
+        self.mixed_alpha = mixed_alpha
         self.full_pixels = full_pixels
         self.tile = tile
         self.min_surround = min_surround
@@ -108,10 +114,29 @@ class ClassicalRefiner:
             if 0 <= c[0] < w and 0 <= c[1] < h:
                 cv2.circle(alpha, c, seed_r, 1.0 if p.positive else 0.0, -1)
         alpha = roi.from_work(alpha)
+        decided = alpha > 0.5
+        if self.mixed_alpha < 1.0 and prompt.box is not None:
+            # Only a box's result has the object's outline for an edge: a first click's
+            # result is a fragment (measured: the click start needs more clicks).
+            decided |= self._mixed(image, roi, decided, prompt)
         mask = coarse.mask.copy()
-        roi.crop(mask)[:] = alpha > 0.5
+        roi.crop(mask)[:] = decided
         return MaskOutput(mask, alpha, roi.box, coarse.score,
                           report=self._report(sigma, roi.scale, tiles=tiles))
+
+    def _mixed(self, image: ImageData, roi: Roi, decided: np.ndarray, prompt: Prompt) -> np.ndarray:
+        """``mixed_pixels`` of ``decided`` (H×W bool over the ROI at full resolution),
+        inside the user's box and off background clicks' seeds."""
+        assert prompt.box is not None
+        mixed = mixed_pixels(roi.crop(image.array), decided, self.mixed_alpha)
+        x0, y0, x1, y1 = prompt.box.int_bounds()
+        inside = np.zeros_like(mixed)
+        inside[max(0, y0 - roi.y0) : max(0, y1 - roi.y0), max(0, x0 - roi.x0) : max(0, x1 - roi.x0)] = True
+        mixed &= inside
+        for p in prompt.points:
+            if not p.positive:
+                cv2.circle(mixed.view(np.uint8), (int(p.x) - roi.x0, int(p.y) - roi.y0), 3, 0, -1)
+        return mixed
 
     def _model(self, bins: np.ndarray, prior: np.ndarray, band: np.ndarray, inside: np.ndarray
                ) -> ColourModel | None:
@@ -192,6 +217,7 @@ class ClassicalRefiner:
             "band_sigma": round(sigma, 2),
             "colour_weight": self.colour_weight,
             "work_scale": round(scale, 4),
+            "mixed_alpha": self.mixed_alpha,
         }
         if skipped:
             settings["skipped"] = skipped
