@@ -102,8 +102,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-hce", action="store_true", help="skip the true HCE (the slow part)")
     args = ap.parse_args(argv)
 
-    wanted = [s for s in args.sets.split(",") if s]
-    sets = [s for s in find_benchmark_sets(args.data_root) if s.name in wanted]
+    sets = find_benchmark_sets(args.data_root, args.sets.split(","))
     if not sets:
         print(f"none of {args.sets} under {args.data_root}", file=sys.stderr)
         return 2

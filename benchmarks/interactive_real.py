@@ -61,7 +61,7 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
 
     wanted = [s for s in args.sets.split(",") if s]
-    sets = [s for s in find_benchmark_sets(args.data_root) if s.name in wanted]
+    sets = find_benchmark_sets(args.data_root, wanted)
     missing = set(wanted) - {s.name for s in sets}
     if missing:
         print(f"not found under {args.data_root}: {', '.join(sorted(missing))}", file=sys.stderr)

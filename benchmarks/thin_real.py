@@ -76,8 +76,7 @@ def main(argv: list[str] | None = None) -> int:
                     help="then one foreground click on the missed thin part farthest from the mask")
     args = ap.parse_args(argv)
 
-    wanted = [s for s in args.sets.split(",") if s]
-    sets = [s for s in find_benchmark_sets(args.data_root) if s.name in wanted]
+    sets = find_benchmark_sets(args.data_root, args.sets.split(","))
     if not sets:
         print(f"none of {args.sets} under {args.data_root}", file=sys.stderr)
         return 2

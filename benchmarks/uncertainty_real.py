@@ -43,7 +43,7 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
 
     wanted = [s for s in args.sets.split(",") if s]
-    sets = [s for s in find_benchmark_sets(args.data_root) if s.name in wanted]
+    sets = find_benchmark_sets(args.data_root, wanted)
     if {s.name for s in sets} != set(wanted):
         print(f"not all of {wanted} found under {args.data_root}", file=sys.stderr)
         return 2

@@ -83,14 +83,17 @@ def is_benchmark_set(path: Path) -> bool:
     return (path / "images").is_dir() and (path / "masks").is_dir()
 
 
-def find_benchmark_sets(root: str | Path) -> list[BenchmarkSet]:
-    """``root`` itself when it has images/ + masks/, else its sub-folders that do (by name)."""
+def find_benchmark_sets(root: str | Path, names: Sequence[str] | None = None) -> list[BenchmarkSet]:
+    """``root`` itself when it has images/ + masks/, else its sub-folders that do (by name);
+    only those named in ``names`` when given."""
     root = Path(root)
     if is_benchmark_set(root):
-        return [BenchmarkSet(root.name, root)]
-    if not root.is_dir():
-        return []
-    return [BenchmarkSet(d.name, d) for d in sorted(root.iterdir()) if d.is_dir() and is_benchmark_set(d)]
+        found = [BenchmarkSet(root.name, root)]
+    elif not root.is_dir():
+        found = []
+    else:
+        found = [BenchmarkSet(d.name, d) for d in sorted(root.iterdir()) if d.is_dir() and is_benchmark_set(d)]
+    return found if names is None else [s for s in found if s.name in names]
 
 
 def split_target(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
