@@ -5,6 +5,8 @@ the cheap cut lost the object (thin structures vanish at a quarter of the pixels
 
 from __future__ import annotations
 
+import numpy as np
+
 from dis_annotator.engine.classical.box_cut import BoxCut
 from dis_annotator.engine.types import Box, ImageData, Prompt
 from tests.synthetic import spoked_wheel, two_tone_blob
@@ -44,3 +46,37 @@ def test_a_solid_object_needs_only_the_cheap_check():
     priors = [scale for scale, prior in calls if prior]
     assert how == "box"
     assert len(priors) == 1 and priors[0] < coarse
+
+
+def _disc_in_a_wide_box() -> tuple[ImageData, Prompt, np.ndarray]:
+    """A red disc on grey noise; the box covers most of the image but the disc does not
+    reach its sides (box fit about 0.6: too little for a switch against a fitting cut)."""
+    rng = np.random.default_rng(0)
+    rgb = rng.normal(128, 12, (200, 200, 3)).clip(0, 255).astype(np.uint8)
+    yy, xx = np.mgrid[:200, :200]
+    disc = (yy - 100) ** 2 + (xx - 100) ** 2 <= 70**2
+    rgb[disc] = (200, 40, 40)
+    return ImageData(rgb), Prompt(box=Box(10, 10, 190, 190)), disc
+
+
+def test_a_plain_cut_keeping_the_whole_box_does_not_veto_the_prior_by_its_extent():
+    image, prompt, _ = _disc_in_a_wide_box()
+    cut = BoxCut()
+    roi = cut.roi(image, prompt.box)
+    inside = roi.box_mask(prompt.box)
+    # Kept (nearly) the whole box: separated nothing, so its extent is no standard.
+    assert cut._prior_fits_better(image, prompt, roi, inside.copy(), inside, filled=0.6) is not None
+
+
+def test_a_plain_cut_that_fits_its_box_keeps_the_switch_strict():
+    image, prompt, disc = _disc_in_a_wide_box()
+    cut = BoxCut()
+    roi = cut.roi(image, prompt.box)
+    inside = roi.box_mask(prompt.box)
+    # A plain cut reaching every side, yet keeping under full_area of the box: the
+    # prior's disc (box fit about 0.6) may not replace it.
+    frame = inside.copy()
+    rows, cols = np.flatnonzero(inside.any(1)), np.flatnonzero(inside.any(0))
+    frame[rows[0] + 25 : rows[-1] - 25, cols[0] + 25 : cols[-1] - 25] = False
+    assert frame.sum() <= cut.full_area * inside.sum()
+    assert cut._prior_fits_better(image, prompt, roi, frame, inside, filled=0.6) is None

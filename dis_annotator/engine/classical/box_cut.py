@@ -141,6 +141,7 @@ class BoxCut:
         alt_scale: float = 0.25,
         coarse_pixels: int = 120_000,
         check_scale: float = 0.25,
+        full_area: float = 0.8,
     ) -> None:
         self.iterations = iterations
         self.max_work_pixels = max_work_pixels
@@ -154,6 +155,7 @@ class BoxCut:
         self.switch_gain = switch_gain
         self.alt_scale = alt_scale
         self.check_scale = check_scale
+        self.full_area = full_area
 
     def roi(self, image: ImageData, box: Box, max_work_pixels: int | None = None) -> Roi:
         return make_roi(box, image.width, image.height, self.context,
@@ -275,9 +277,12 @@ class BoxCut:
             # then keeps a fragment: the switch must keep the object's extent in the box.
             # Both extents are read on the same grid: a mask's extent moves by a few
             # pixels with the scale, and the comparison must not turn on that.
-            plain_fit = box_fit(fg, inside) if at is roi else box_fit(_resample(fg, at.work_shape), ins)
-            if box_fit(alt[0], ins) < max(SWITCH_FIT, plain_fit - 0.05):
-                return None
+            # A plain cut that keeps (nearly) the whole box separated nothing: its extent
+            # is no standard, and the prior's cut need only not be suspicious (ADR 0167).
+            if (fg & inside).sum() <= self.full_area * inside.sum():
+                plain_fit = box_fit(fg, inside) if at is roi else box_fit(_resample(fg, at.work_shape), ins)
+                if box_fit(alt[0], ins) < max(SWITCH_FIT, plain_fit - 0.05):
+                    return None
             return at if filled - surround_likeness(alt[1], alt[0], ~ins) > self.switch_gain else None
         return None
 
