@@ -6,8 +6,9 @@ the cheap cut lost the object (thin structures vanish at a quarter of the pixels
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
-from dis_annotator.engine.classical.box_cut import BoxCut
+from dis_annotator.engine.classical.box_cut import SUSPICIOUS_FIT, BoxCut, switch_demand
 from dis_annotator.engine.types import Box, ImageData, Prompt
 from tests.synthetic import spoked_wheel, two_tone_blob
 
@@ -73,10 +74,25 @@ def test_a_plain_cut_that_fits_its_box_keeps_the_switch_strict():
     cut = BoxCut()
     roi = cut.roi(image, prompt.box)
     inside = roi.box_mask(prompt.box)
-    # A plain cut reaching every side, yet keeping under full_area of the box: the
-    # prior's disc (box fit about 0.6) may not replace it.
+    # A plain cut reaching every side, yet keeping less of the box than where the demand
+    # starts to ease: the prior's disc (box fit about 0.6) may not replace it.
     frame = inside.copy()
     rows, cols = np.flatnonzero(inside.any(1)), np.flatnonzero(inside.any(0))
     frame[rows[0] + 25 : rows[-1] - 25, cols[0] + 25 : cols[-1] - 25] = False
-    assert frame.sum() <= cut.full_area * inside.sum()
+    assert frame.sum() <= cut.full_area[0] * inside.sum()
     assert cut._prior_fits_better(image, prompt, roi, frame, inside, filled=0.6) is None
+
+
+def test_the_demand_eases_with_the_kept_area_not_at_one_threshold():
+    full = BoxCut().full_area
+    lo, hi = full
+    below = switch_demand(0.97, lo - 0.05, full)
+    middle = switch_demand(0.97, (lo + hi) / 2, full)
+    above = switch_demand(0.97, hi + 0.05, full)
+    assert below == pytest.approx(0.92)  # ADR 0161's guard: the plain fit less 0.05
+    assert above == pytest.approx(SUSPICIOUS_FIT)  # only what every candidate needs
+    assert above < middle < below
+    # no step: a pixel more or less of kept area moves the demand by little
+    steps = np.linspace(lo, hi, 101)
+    demands = [switch_demand(0.97, a, full) for a in steps]
+    assert max(abs(np.diff(demands))) < 0.01

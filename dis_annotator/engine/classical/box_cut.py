@@ -115,6 +115,21 @@ def _resample(mask: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
     return small > 127
 
 
+def switch_demand(plain_fit: float, plain_area: float, full_area: tuple[float, float]) -> float:
+    """The box fit the prior's cut needs to replace a plain cut of ``plain_fit`` that keeps
+    ``plain_area`` of the box (docs/adr/0161, 0167).
+
+    About the plain cut's own fit (at least ``SWITCH_FIT``): a solid object's cut must not
+    be swapped for a fragment. A plain cut that keeps (nearly) the whole box separated
+    nothing, and its extent is no standard: from ``full_area[0]`` to ``full_area[1]`` of
+    the box kept, the demand eases to what any candidate needs (``SUSPICIOUS_FIT``), so
+    that redrawing the box by a pixel does not flip the verdict at one threshold."""
+    need = max(SWITCH_FIT, plain_fit - 0.05)
+    lo, hi = full_area
+    ease = min(1.0, max(0.0, (plain_area - lo) / (hi - lo)))
+    return need - ease * (need - SUSPICIOUS_FIT)
+
+
 def suspicious(fg: np.ndarray, inside: np.ndarray) -> bool:
     area = (fg & inside).sum() / max(1, inside.sum())
     return bool(area < SUSPICIOUS_AREA or box_fit(fg, inside) < SUSPICIOUS_FIT)
@@ -141,7 +156,7 @@ class BoxCut:
         alt_scale: float = 0.25,
         coarse_pixels: int = 120_000,
         check_scale: float = 0.25,
-        full_area: float = 0.8,
+        full_area: tuple[float, float] = (0.7, 0.9),
     ) -> None:
         self.iterations = iterations
         self.max_work_pixels = max_work_pixels
@@ -277,12 +292,10 @@ class BoxCut:
             # then keeps a fragment: the switch must keep the object's extent in the box.
             # Both extents are read on the same grid: a mask's extent moves by a few
             # pixels with the scale, and the comparison must not turn on that.
-            # A plain cut that keeps (nearly) the whole box separated nothing: its extent
-            # is no standard, and the prior's cut need only not be suspicious (ADR 0167).
-            if (fg & inside).sum() <= self.full_area * inside.sum():
-                plain_fit = box_fit(fg, inside) if at is roi else box_fit(_resample(fg, at.work_shape), ins)
-                if box_fit(alt[0], ins) < max(SWITCH_FIT, plain_fit - 0.05):
-                    return None
+            plain_fit = box_fit(fg, inside) if at is roi else box_fit(_resample(fg, at.work_shape), ins)
+            area = float((fg & inside).sum() / max(1, inside.sum()))
+            if box_fit(alt[0], ins) < switch_demand(plain_fit, area, self.full_area):
+                return None
             return at if filled - surround_likeness(alt[1], alt[0], ~ins) > self.switch_gain else None
         return None
 
