@@ -234,3 +234,36 @@ def test_a_thin_streak_inside_a_distinct_missed_part_still_adds_the_part():
     img[200:300, 198:203] = (170, 170, 230)  # the streak: 5 px wide, 100 px long
     added = _correct(img, obj, Point(200.5, 250.5, True)).mask & ~obj
     assert iou(added, part) >= 0.5
+
+
+def _bird_on_rock() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A grey bird (an ellipse) standing on a grey rock of the same colour, on a lightly
+    noisy green background: the bird and the top of the rock cannot be told apart by
+    colour. Returns the image, the bird, and the rock's part inside the box."""
+    rng = np.random.default_rng(3)
+    img = np.clip(rng.normal((60, 140, 60), 5, (300, 400, 3)), 0, 255).astype(np.uint8)
+    bird = np.zeros((300, 400), np.uint8)
+    cv2.ellipse(bird, (200, 120), (110, 45), 0, 0, 360, 1, -1)
+    rock = np.zeros((300, 400), np.uint8)
+    cv2.ellipse(rock, (200, 230), (90, 70), 0, 0, 360, 1, -1)
+    grey = (bird | rock).astype(bool)
+    img[grey] = np.clip(rng.normal(130, 5, (int(grey.sum()), 3)), 0, 255).astype(np.uint8)
+    rock_in_box = rock.astype(bool) & ~bird.astype(bool)
+    rock_in_box[260:] = False
+    return img, bird.astype(bool), rock_in_box
+
+
+def test_a_background_click_in_a_box_result_does_not_delete_the_object():
+    """The box result holds the bird and the rock's top; a background click on the rock
+    must not take the bird with it (ADR 0168), whereas without a box nothing says which
+    grey region is the object."""
+    img, bird, rock = _bird_on_rock()
+    box = Box(85, 70, 315, 260)
+    previous = bird | rock
+    click = Point(200.5, 215.5, False)
+    out = LocalCorrector().correct(ImageData(img), Prompt(box=box, points=(click,)), MaskOutput(previous))
+    assert not out.mask[215, 200]
+    assert (out.mask & bird).sum() >= 0.95 * bird.sum()
+    assert not (out.mask & ~previous).any()
+    free = LocalCorrector().correct(ImageData(img), Prompt(points=(click,)), MaskOutput(previous))
+    assert (free.mask & bird).sum() < 0.5 * bird.sum()

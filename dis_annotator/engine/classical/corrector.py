@@ -28,6 +28,8 @@ far from the background, but its region is narrow).
    click only removes, and only the connected part of the change holding the click is
    kept. A change larger than ``max_growth·π·d²`` (when ``e`` < ``d``) is more than an
    error of that size can hold; it is cut to the disc of that area around the click.
+   A background click in a box's result never removes most of the mask: that is the
+   object, not a false part of it (cut to the disc of radius ``d``).
 4. A change computed at reduced scale is brought back to full resolution by deciding
    the pixels near its edge by colour.
 
@@ -193,6 +195,7 @@ class LocalCorrector:
         thin_overlap: float = 0.5,
         thin_flood_tol: float = 20.0,
         thin_reach: int = 256,
+        max_removal: float = 0.5,
     ) -> None:
         """``guard`` says where the seeds and the probable-click-side zone may reach:
         ``"both"`` (default) keeps the ``d``-sized discs inside the click's coherent colour
@@ -206,7 +209,9 @@ class LocalCorrector:
         cut when the cut's colours overlap what stays background by ≥ ``thin_overlap``
         (``thin_part``); an overlap above 1 turns that off. A line a pixel or two wide
         blends with what is behind it, so when the ``flood_tol`` flood is not a line, one
-        at ``thin_flood_tol`` is tried."""
+        at ``thin_flood_tol`` is tried.
+        A background click in a box's result removes at most ``max_removal`` of the mask
+        (:meth:`_not_the_object`); 1 turns that off."""
         if guard not in ("both", "seed", "disc", "narrow"):
             raise ValueError(f"unknown guard {guard!r}")
         self.reach = reach
@@ -227,6 +232,7 @@ class LocalCorrector:
         self.thin_overlap = thin_overlap
         self.thin_flood_tol = thin_flood_tol
         self.thin_reach = thin_reach
+        self.max_removal = max_removal
         self._lab_cache: OrderedDict[str, tuple[np.ndarray, float]] = OrderedDict()
         self._cache_images = cache_images
 
@@ -245,7 +251,8 @@ class LocalCorrector:
             x, y = int(p.x), int(p.y)
             if bool(mask[y, x]) == p.positive:
                 continue
-            windows.append(self._fix(image, mask, p, prompt.points, _box_limit(prompt.box, p, mask.shape)))
+            windows.append(self._fix(image, mask, p, prompt.points, _box_limit(prompt.box, p, mask.shape),
+                                     boxed=prompt.box is not None))
         return MaskOutput(
             mask=mask,
             state=dict(previous.state),
@@ -380,8 +387,10 @@ class LocalCorrector:
 
     def _fix(
         self, image: ImageData, mask: np.ndarray, p: Point, clicks: tuple[Point, ...],
-        limit: tuple[int, int, int, int] | None = None,
+        limit: tuple[int, int, int, int] | None = None, boxed: bool = False,
     ) -> tuple[int, int, int, int]:
+        """Apply click ``p`` to ``mask`` in place; the window it was allowed to change.
+        ``boxed``: the mask answers a box (see :meth:`_not_the_object`)."""
         box, d, e = self.geometry(image, mask, p)
         keep = self._propose(image, mask, p, clicks, box, d, e)
         keep = self._thin_part_instead(image, mask, p, d, box, keep)
@@ -391,6 +400,8 @@ class LocalCorrector:
             keep = _within(keep, box, limit, (int(p.x) - x0, int(p.y) - y0))
         keep = self._spare_other_clicks(keep, box, p, clicks)
         keep = self._no_thicker_than_the_error(keep, box, p, d)
+        if boxed and not p.positive:
+            keep = self._not_the_object(keep, mask, box, p, d)
         mcrop = mask[y0:y1, x0:x1]
         if p.positive:
             mcrop |= keep
@@ -412,6 +423,25 @@ class LocalCorrector:
             return keep
         click = (int(p.x) - box[0], int(p.y) - box[1])
         return _part_holding(_in_disc(keep, click, math.sqrt(self.max_growth) * d), click)
+
+    def _not_the_object(self, keep: np.ndarray, mask: np.ndarray, box: tuple[int, int, int, int],
+                        p: Point, d: float) -> np.ndarray:
+        """``keep`` (a background click's removal) cut to the disc of radius ``d`` around
+        the click when it would remove more than ``max_removal`` of ``mask``.
+
+        A box says an object is in it, and a background click in its result names a false
+        part of that object's mask; a removal of most of the mask takes the object itself
+        (the window's colour models could not tell the object from the part, as with a
+        grey bird on a grey rock). The disc of radius ``d`` lies within the mask and is
+        what the click certainly names; the rest of the false part is left to the next
+        click. Without a box a foreground click's region may be mostly leak, and removing
+        it is what the user asks (docs/adr/0168)."""
+        if self.max_removal >= 1 or not keep.any():
+            return keep
+        if np.count_nonzero(keep) <= self.max_removal * np.count_nonzero(mask):
+            return keep
+        click = (int(p.x) - box[0], int(p.y) - box[1])
+        return _part_holding(_in_disc(keep, click, d), click)
 
     def _no_thicker_than_the_error(self, keep: np.ndarray, box: tuple[int, int, int, int], p: Point,
                                    d: float) -> np.ndarray:
@@ -540,4 +570,5 @@ class LocalCorrector:
 
     def describe(self) -> dict[str, Any]:
         return {"name": self.name, "reach": self.reach, "seed_frac": self.seed_frac,
-                "flip_frac": self.flip_frac, "guard": self.guard, "max_growth": self.max_growth}
+                "flip_frac": self.flip_frac, "guard": self.guard, "max_growth": self.max_growth,
+                "max_removal": self.max_removal}
