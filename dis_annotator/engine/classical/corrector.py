@@ -29,7 +29,7 @@ far from the background, but its region is narrow).
    kept. A change larger than ``max_growth·π·d²`` (when ``e`` < ``d``) is more than an
    error of that size can hold; it is cut to the disc of that area around the click.
    A background click in a box's result never removes most of the mask: that is the
-   object, not a false part of it (cut to the disc of radius ``d``).
+   object, not a false part of it (cut to the click's colour region within ``2·d``).
 4. A change computed at reduced scale is brought back to full resolution by deciding
    the pixels near its edge by colour.
 
@@ -401,7 +401,7 @@ class LocalCorrector:
         keep = self._spare_other_clicks(keep, box, p, clicks)
         keep = self._no_thicker_than_the_error(keep, box, p, d)
         if boxed and not p.positive:
-            keep = self._not_the_object(keep, mask, box, p, d)
+            keep = self._not_the_object(keep, image, mask, box, p, d)
         mcrop = mask[y0:y1, x0:x1]
         if p.positive:
             mcrop |= keep
@@ -424,24 +424,53 @@ class LocalCorrector:
         click = (int(p.x) - box[0], int(p.y) - box[1])
         return _part_holding(_in_disc(keep, click, math.sqrt(self.max_growth) * d), click)
 
-    def _not_the_object(self, keep: np.ndarray, mask: np.ndarray, box: tuple[int, int, int, int],
-                        p: Point, d: float) -> np.ndarray:
-        """``keep`` (a background click's removal) cut to the disc of radius ``d`` around
-        the click when it would remove more than ``max_removal`` of ``mask``.
+    def _not_the_object(self, keep: np.ndarray, image: ImageData, mask: np.ndarray,
+                        box: tuple[int, int, int, int], p: Point, d: float) -> np.ndarray:
+        """``keep`` (a background click's removal) cut to the click's own colour region
+        within ``2·d`` of it (``d`` when that is still more) when it would remove more
+        than ``max_removal`` of ``mask``.
 
         A box says an object is in it, and a background click in its result names a false
         part of that object's mask; a removal of most of the mask takes the object itself
         (the window's colour models could not tell the object from the part, as with a
-        grey bird on a grey rock). The disc of radius ``d`` lies within the mask and is
-        what the click certainly names; the rest of the false part is left to the next
-        click. Without a box a foreground click's region may be mostly leak, and removing
-        it is what the user asks (docs/adr/0168)."""
+        grey bird on a grey rock). What the click certainly names is its coherent colour
+        region (the flood and the texture-aware region, as the window's cut is seeded),
+        and near it; the rest of the false part is left to the next click. Without a box
+        a foreground click's region may be mostly leak, and removing it is what the user
+        asks (docs/adr/0168)."""
         if self.max_removal >= 1 or not keep.any():
             return keep
         if np.count_nonzero(keep) <= self.max_removal * np.count_nonzero(mask):
             return keep
-        click = (int(p.x) - box[0], int(p.y) - box[1])
-        return _part_holding(_in_disc(keep, click, d), click)
+        x0, y0 = box[0], box[1]
+        cx, cy = int(p.x) - x0, int(p.y) - y0
+        r = int(math.ceil(2.0 * max(d, self.min_halfwidth)))
+        # Only the disc's square is read: the removal may span a 24-MP window.
+        sx0, sy0 = max(0, cx - r), max(0, cy - r)
+        sx1, sy1 = min(keep.shape[1], cx + r + 1), min(keep.shape[0], cy + r + 1)
+        sub = keep[sy0:sy1, sx0:sx1]
+        rgb = image.array[y0 + sy0:y0 + sy1, x0 + sx0:x0 + sx1]
+        allowed = mask[y0 + sy0:y0 + sy1, x0 + sx0:x0 + sx1]
+        scale = min(1.0, math.sqrt(self.max_work_pixels / max(1, sub.size)))
+        if scale < 1.0:
+            size = (max(1, round(sub.shape[1] * scale)), max(1, round(sub.shape[0] * scale)))
+            rgb = cv2.resize(rgb, size, interpolation=cv2.INTER_AREA)
+            allowed = cv2.resize(allowed.astype(np.uint8), size, interpolation=cv2.INTER_NEAREST).astype(bool)
+        centre = (min(rgb.shape[1] - 1, int((cx - sx0) * scale)), min(rgb.shape[0] - 1, int((cy - sy0) * scale)))
+        region = _flood(rgb, centre, allowed, self.flood_tol) if self.flood_tol > 0 else np.zeros_like(allowed)
+        if self.similar_patch > 0:
+            region |= similar_region(rgb, centre, allowed, self.similar_patch)
+        region = _solid(region) & allowed
+        if scale < 1.0:
+            region = cv2.resize(region.astype(np.uint8), (sub.shape[1], sub.shape[0]),
+                                interpolation=cv2.INTER_NEAREST).astype(bool)
+        out = np.zeros_like(keep)
+        out[sy0:sy1, sx0:sx1] = sub & region
+        out = _in_disc(out, (cx, cy), r)
+        if np.count_nonzero(out) > self.max_removal * np.count_nonzero(mask):
+            out = _in_disc(out, (cx, cy), d)  # the region is the object's colour too
+        out[cy, cx] = True
+        return _part_holding(out, (cx, cy))
 
     def _no_thicker_than_the_error(self, keep: np.ndarray, box: tuple[int, int, int, int], p: Point,
                                    d: float) -> np.ndarray:
