@@ -90,7 +90,15 @@ class UncertaintyEstimator:
                  click_radius: float = 0.015, evidence_scale: float = 1.0, stage: bool = True,
                  empirical: bool = True, fine_pixels: int = 500_000, settle_parts: bool = True,
                  recut: float = 0.35,
-                 prior_odds: float = 0.7) -> None:
+                 prior_odds: float = 0.7, click_doubt: float = 0.35, click_reach: float = 0.2,
+                 click_tol: float = 12.0) -> None:
+        """``click_doubt``: P(wrong) given to the pixels near a click (within
+        ``click_reach`` of the window's diagonal), on the other side of the mask, whose
+        colour is within ``click_tol`` (8-bit Lab) of the click's; 0 turns it off
+        (docs/adr/0169)."""
+        self.click_doubt = click_doubt
+        self.click_reach = click_reach
+        self.click_tol = click_tol
         self.recut = recut
         self.prior_odds = prior_odds
         self.settle_parts = settle_parts
@@ -129,6 +137,17 @@ class UncertaintyEstimator:
             u[inside] = 1.0
             used = (*used, "empty")
         u[~inside] = 0.0  # the user's box is a constraint: nothing of the object is outside it
+        # What the clicks say about their neighbourhoods shows where to look next, but it
+        # is not counted as error: effort and expected loss are read without it (a fixing
+        # click would otherwise raise them; docs/adr/0169).
+        counted = u
+        alike = self._click_doubt(rgb, mask, clicks, inside)
+        if alike is not None:
+            counted = u.copy()
+            u = np.clip(2.0 * (1.0 - (1.0 - 0.5 * u) * (1.0 - self.click_doubt * alike)), 0.0, 1.0)
+            u = u.astype(np.float32)
+            used = (*used, "clicks")
+            self._settle_clicks(counted, clicks, mask)
         self._settle_clicks(u, clicks, mask)
         share = float((u[inside] >= BAND).mean()) if inside.any() else 0.0
         s = suggest(u, mask)  # at least one working pixel of expected error
@@ -138,8 +157,8 @@ class UncertaintyEstimator:
             click = (roi.x0 + (s.col + 0.5) / roi.scale, roi.y0 + (s.row + 0.5) / roi.scale)
             click = (min(click[0], roi.x1 - 0.5), min(click[1], roi.y1 - 0.5))
             positive = s.positive
-        work_effort = estimate_effort(mask, u, roi.scale)
-        loss = expected_loss(mask, u)
+        work_effort = estimate_effort(mask, counted, roi.scale)
+        loss = expected_loss(mask, counted)
         box = None
         if prompt.box is not None:
             b = prompt.box
@@ -197,6 +216,16 @@ class UncertaintyEstimator:
             p = np.maximum(p, sources.stage_doubt(mask, soft))
             used.append("stage")
         return np.clip(2.0 * p, 0.0, 1.0).astype(np.float32), tuple(used)
+
+    def _click_doubt(self, rgb: np.ndarray, mask: np.ndarray,
+                     clicks: list[tuple[tuple[int, int], bool]], inside: np.ndarray) -> np.ndarray | None:
+        """The pixels a click puts in doubt (:func:`sources.click_doubt`) inside the box,
+        or None when there are none."""
+        if self.click_doubt <= 0 or not clicks:
+            return None
+        reach = self.click_reach * math.hypot(*mask.shape)
+        alike = sources.click_doubt(rgb, mask, clicks, reach, self.click_tol) & inside
+        return alike if alike.any() else None
 
     def _settle_clicks(self, u: np.ndarray, clicks: list[tuple[tuple[int, int], bool]],
                        mask: np.ndarray) -> None:

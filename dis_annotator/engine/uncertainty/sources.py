@@ -5,6 +5,9 @@ Each source answers "how likely is this pixel's label wrong?" from what it knows
 
 - ``stage_doubt``: the stage's own soft map (SAM's logits, the refiner's output, the
   classical refiner's posterior): the probability it gives the other label.
+- ``click_doubt``: what a click says about its neighbourhood. The user labelled the
+  click's colour there; pixels near it of that colour on the other side of the mask
+  are probably wrong too (the rest of a shadow after a click removed its rim).
 - ``colour_doubt``: a Bayesian reading of the photo. The prior that a label is wrong
   is 1/2 on the mask's boundary (a boundary pixel is a coin toss) and halves every
   ``half_distance`` pixels away from it (errors are near the boundary, or connected to
@@ -118,3 +121,28 @@ def colour_doubt(prior: np.ndarray, evidence: np.ndarray | None) -> np.ndarray:
 def half_distance_for(shape: tuple[int, int], fraction: float) -> float:
     """The prior's half distance: ``fraction`` of the window's diagonal (≥ 1 px)."""
     return max(1.0, fraction * math.hypot(*shape))
+
+
+def click_doubt(rgb: np.ndarray, mask: np.ndarray, clicks: list[tuple[tuple[int, int], bool]],
+                reach: float, tol: float) -> np.ndarray:
+    """H×W bool: the pixels within ``reach`` (working px) of a click, on the other side
+    of the mask from the click's label, whose colour (3×3-smoothed 8-bit Lab) is within
+    ``tol`` of the click's own (its 3×3 mean). ``clicks``: ``((col, row), positive)`` on
+    the working grid."""
+    h, w = mask.shape
+    out = np.zeros((h, w), bool)
+    if not clicks:
+        return out
+    lab = cv2.cvtColor(cv2.GaussianBlur(rgb, (3, 3), 0), cv2.COLOR_RGB2LAB).astype(np.float32)
+    r = int(math.ceil(reach))
+    for (c, row), positive in clicks:
+        if not (0 <= row < h and 0 <= c < w):
+            continue
+        ref = lab[max(0, row - 1):row + 2, max(0, c - 1):c + 2].reshape(-1, 3).mean(axis=0)
+        y0, y1, x0, x1 = max(0, row - r), min(h, row + r + 1), max(0, c - r), min(w, c + r + 1)
+        yy, xx = np.ogrid[y0:y1, x0:x1]
+        near = (xx - c) ** 2 + (yy - row) ** 2 <= reach * reach
+        other = ~mask[y0:y1, x0:x1] if positive else mask[y0:y1, x0:x1]
+        alike = np.linalg.norm(lab[y0:y1, x0:x1] - ref, axis=2) < tol
+        out[y0:y1, x0:x1] |= near & other & alike
+    return out
