@@ -44,15 +44,15 @@ from typing import Any
 
 import cv2
 import numpy as np
-from scipy.ndimage import binary_fill_holes
 
+from dis_annotator.engine.classical.colour_flood import flood as _flood
+from dis_annotator.engine.classical.colour_flood import flood_lab as _flood_lab
+from dis_annotator.engine.classical.colour_flood import solid as _solid
 from dis_annotator.engine.classical.colour_model import ColourModel
 from dis_annotator.engine.classical.similar_region import similar_region
 from dis_annotator.engine.classical.thin_part import MIN_GAP, colour_overlap, is_thin_line
 from dis_annotator.engine.constraints import nearer_to_others
 from dis_annotator.engine.types import ImageData, MaskOutput, Point, Prompt, StageReport
-
-_DISC5 = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (5, 5))
 
 
 def distance_to(target: np.ndarray, x: int, y: int, start: int = 48) -> float:
@@ -72,32 +72,6 @@ def distance_to(target: np.ndarray, x: int, y: int, start: int = 48) -> float:
         elif x0 == 0 and y0 == 0 and x1 == w and y1 == h:
             return math.inf
         r *= 2
-
-
-def _flood(rgb: np.ndarray, centre: tuple[int, int], allowed: np.ndarray, tol: float) -> np.ndarray:
-    """Pixels of ``allowed`` connected to ``centre`` through colours (smoothed Lab) within
-    ``tol`` of the centre's: the coherent region the click sits in."""
-    lab = cv2.cvtColor(cv2.GaussianBlur(rgb, (5, 5), 0), cv2.COLOR_RGB2LAB)
-    return _flood_lab(lab, centre, allowed, tol)
-
-
-def _solid(region: np.ndarray) -> np.ndarray:
-    """``region`` with pinholes closed and holes filled (texture speckles a colour flood)."""
-    closed = cv2.morphologyEx(region.astype(np.uint8), cv2.MORPH_CLOSE, _DISC5).astype(bool)
-    return binary_fill_holes(closed) | region
-
-
-def _flood_lab(lab: np.ndarray, centre: tuple[int, int], allowed: np.ndarray, tol: float) -> np.ndarray:
-    """:func:`_flood` on a ready 8-bit Lab image."""
-    h, w = allowed.shape
-    block = np.ones((h + 2, w + 2), np.uint8)
-    block[1:-1, 1:-1] = ~allowed
-    if block[centre[1] + 1, centre[0] + 1]:
-        return np.zeros_like(allowed)
-    t = (int(tol),) * 3
-    flags = 4 | cv2.FLOODFILL_FIXED_RANGE | cv2.FLOODFILL_MASK_ONLY | (2 << 8)
-    cv2.floodFill(lab, block, centre, 0, t, t, flags)
-    return block[1:-1, 1:-1] == 2
 
 
 def _full_resolution(

@@ -1,6 +1,6 @@
 """The region around a click whose colours are nearer the click's own than the far surround's.
 
-The corrector's colour flood (``corrector._flood``) grows from the click's pixel while
+The corrector's colour flood (``colour_flood.flood``) grows from the click's pixel while
 colours stay within a tolerance of it. In texture (soil, foliage, fur, gravel) the next
 speck of another shade stops it, so the region is a few pixels wide however large the
 error is, and GrabCut in the window never learns what the click means (a click in a
