@@ -1,7 +1,7 @@
 """Classical click corrector: each click fixes the region it sits in, and nothing far away.
 
 Why local GrabCut and what else was measured: docs/adr/0105-classical-click-corrector.md
-(texture: 0163; thin lines: 0164).
+(texture: 0163, 0170; thin lines: 0164).
 
 A click on the wrong side of the current mask names an error region: a foreground click
 a missed part, a background click a false part. Two sizes describe it: ``d``, the click's
@@ -12,7 +12,8 @@ far from the background, but its region is narrow).
 
 1. The neighbourhood is a square of half-size ``reach·d`` around the click (clipped to
    ``min_reach``..``max_reach`` of the image diagonal); nothing outside it changes.
-2. GrabCut runs in it at ≤ ``max_work_pixels``: labels start from the current mask; the
+2. GrabCut runs in it at ≤ ``max_work_pixels``, on colour and texture (``texture_cut``;
+   ``cut="opencv"`` is OpenCV's colour-only cut): labels start from the current mask; the
    window's inner border keeps its labels as hard labels (the cut cannot leak out);
    every other click is a small hard seed. The click's coherent region (a colour flood,
    joined by the nearby pixels whose colours are nearer the click's than the far
@@ -50,6 +51,7 @@ from dis_annotator.engine.classical.colour_flood import flood_lab as _flood_lab
 from dis_annotator.engine.classical.colour_flood import solid as _solid
 from dis_annotator.engine.classical.colour_model import ColourModel
 from dis_annotator.engine.classical.similar_region import similar_region
+from dis_annotator.engine.classical.texture_cut import FEATURE_SIGMA, GAMMA, texture_grabcut
 from dis_annotator.engine.classical.thin_part import MIN_GAP, colour_overlap, is_thin_line
 from dis_annotator.engine.constraints import nearer_to_others
 from dis_annotator.engine.types import ImageData, MaskOutput, Point, Prompt, StageReport
@@ -170,6 +172,9 @@ class LocalCorrector:
         thin_flood_tol: float = 20.0,
         thin_reach: int = 256,
         max_removal: float = 0.5,
+        cut: str = "texture",
+        cut_gamma: float = GAMMA,
+        feature_sigma: float = FEATURE_SIGMA,
     ) -> None:
         """``guard`` says where the seeds and the probable-click-side zone may reach:
         ``"both"`` (default) keeps the ``d``-sized discs inside the click's coherent colour
@@ -185,9 +190,13 @@ class LocalCorrector:
         blends with what is behind it, so when the ``flood_tol`` flood is not a line, one
         at ``thin_flood_tol`` is tried.
         A background click in a box's result removes at most ``max_removal`` of the mask
-        (:meth:`_not_the_object`); 1 turns that off."""
+        (:meth:`_not_the_object`); 1 turns that off.
+        ``cut``: the window's GrabCut, ``"texture"`` (:func:`texture_grabcut` with
+        ``feature_sigma`` and ``cut_gamma``) or ``"opencv"`` (``cv2.grabCut``, colour only)."""
         if guard not in ("both", "seed", "disc", "narrow"):
             raise ValueError(f"unknown guard {guard!r}")
+        if cut not in ("texture", "opencv"):
+            raise ValueError(f"unknown cut {cut!r}")
         self.reach = reach
         self.min_reach = min_reach
         self.max_reach = max_reach
@@ -207,6 +216,9 @@ class LocalCorrector:
         self.thin_flood_tol = thin_flood_tol
         self.thin_reach = thin_reach
         self.max_removal = max_removal
+        self.cut = cut
+        self.cut_gamma = cut_gamma
+        self.feature_sigma = feature_sigma
         self._lab_cache: OrderedDict[str, tuple[np.ndarray, float]] = OrderedDict()
         self._cache_images = cache_images
 
@@ -234,7 +246,8 @@ class LocalCorrector:
                 "correct",
                 self.name,
                 learned=False,
-                model="opencv.grabCut (local)",
+                model=("texture GrabCut (local, PyMaxflow)" if self.cut == "texture"
+                       else "opencv.grabCut (local)"),
                 settings={**self.describe(), "iterations": self.iterations, "windows": windows},
             ),
         )
@@ -550,10 +563,14 @@ class LocalCorrector:
 
         fg_any = (labels == cv2.GC_FGD) | (labels == cv2.GC_PR_FGD)
         if fg_any.any() and not fg_any.all():
-            cv2.setRNGSeed(0)  # GrabCut's k-means init is random: same input, same mask
-            bgd = np.zeros((1, 65), np.float64)
-            fgd = np.zeros((1, 65), np.float64)
-            cv2.grabCut(bgr, labels, None, bgd, fgd, self.iterations, cv2.GC_INIT_WITH_MASK)
+            if self.cut == "texture":
+                texture_grabcut(np.ascontiguousarray(rgb), labels, self.iterations,
+                                feature_sigma=self.feature_sigma, gamma=self.cut_gamma)
+            else:
+                cv2.setRNGSeed(0)  # GrabCut's k-means init is random: same input, same mask
+                bgd = np.zeros((1, 65), np.float64)
+                fgd = np.zeros((1, 65), np.float64)
+                cv2.grabCut(bgr, labels, None, bgd, fgd, self.iterations, cv2.GC_INIT_WITH_MASK)
         res = (labels == cv2.GC_FGD) | (labels == cv2.GC_PR_FGD)
         change = (res & ~cur) if p.positive else (cur & ~res)
         change |= seed
@@ -574,4 +591,5 @@ class LocalCorrector:
     def describe(self) -> dict[str, Any]:
         return {"name": self.name, "reach": self.reach, "seed_frac": self.seed_frac,
                 "flip_frac": self.flip_frac, "guard": self.guard, "max_growth": self.max_growth,
-                "max_removal": self.max_removal}
+                "max_removal": self.max_removal, "cut": self.cut, "cut_gamma": self.cut_gamma,
+                "feature_sigma": self.feature_sigma}
