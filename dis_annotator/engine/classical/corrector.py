@@ -509,7 +509,6 @@ class LocalCorrector:
             cur = cv2.resize(mcrop.astype(np.float32), (ww, wh), interpolation=cv2.INTER_AREA) > 0.5
         else:
             rgb, cur = crop, mcrop
-        bgr = np.ascontiguousarray(rgb[:, :, ::-1])
 
         labels = np.where(cur, cv2.GC_PR_FGD, cv2.GC_PR_BGD).astype(np.uint8)
         # The window's inner border keeps its labels: the cut cannot run out of the window.
@@ -570,6 +569,7 @@ class LocalCorrector:
                 cv2.setRNGSeed(0)  # GrabCut's k-means init is random: same input, same mask
                 bgd = np.zeros((1, 65), np.float64)
                 fgd = np.zeros((1, 65), np.float64)
+                bgr = np.ascontiguousarray(rgb[:, :, ::-1])
                 cv2.grabCut(bgr, labels, None, bgd, fgd, self.iterations, cv2.GC_INIT_WITH_MASK)
         res = (labels == cv2.GC_FGD) | (labels == cv2.GC_PR_FGD)
         change = (res & ~cur) if p.positive else (cur & ~res)

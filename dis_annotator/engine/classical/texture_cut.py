@@ -1,8 +1,8 @@
 """GrabCut on colour and texture: the click corrector's window cut (docs/adr/0170).
 
 OpenCV's ``grabCut`` models three 8-bit channels of colour. Fur, grass, foliage and
-feathers share their colours with what lies behind them, but not their texture, so a
-colour-only model cannot tell the missed part of a leopard from the rocks it lies on.
+feathers often share their colours with what lies behind them, but not their texture,
+and a colour-only model cannot separate what only the grain tells apart.
 This is GrabCut (Rother et al. 2004) with two changes:
 
 - **unaries** from Gaussian mixtures over seven features per pixel: Lab, the local
@@ -26,11 +26,13 @@ import numpy as np
 FEATURE_SIGMA = 1.0
 PAIR_SIGMA = 1.0
 COMPONENTS = 5
-# The contrast term's weight: half of GrabCut's 50. Seven features' log-likelihoods
-# separate more than three, and at 50 the smoothing still closed the cut over the
-# missed fur and feathers a click asks for (docs/adr/0170 has the sweep).
+# The contrast term's weight: half of GrabCut's 50. With these features it saved
+# clicks on the real-photo sets (Berkeley NoC@90 5.90 at 50, 5.55 at 25; docs/adr/0170
+# has the sweep).
 GAMMA = 25.0
-_REGULARISE = 0.01  # added to each covariance's diagonal, as OpenCV does for singular ones
+# Added to every covariance's diagonal (OpenCV adds it to singular ones only): a
+# component of flat pixels has zero texture spread and must stay invertible.
+_REGULARISE = 0.01
 _HARD = 1e9
 
 # Half of the 8-neighbourhood (the other half is the same edges reversed).
@@ -77,11 +79,12 @@ class Gmm:
             if len(part) < 2:
                 continue
             part = part.astype(np.float64)
-            centred = part - part.mean(axis=0)
+            mean = part.mean(axis=0)
+            centred = part - mean
             cov = centred.T @ centred / (len(part) - 1) + _REGULARISE * np.eye(dim)
             chol = np.linalg.cholesky(cov)
             weights.append(len(part))
-            means.append(part.mean(axis=0))
+            means.append(mean)
             whiten.append(np.linalg.inv(chol).T)
             log_norm.append(-np.log(np.diag(chol)).sum())
         if not weights:  # every component had one sample: one broad component
